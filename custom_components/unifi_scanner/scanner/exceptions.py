@@ -1,0 +1,49 @@
+"""The scanner's exception tree: three families under one base.
+
+Callers catch at the depth they care about: ``ScannerConnectionError`` for "try again later",
+``ScannerAuthenticationError`` for "the credentials need attention", ``ScannerResponseError`` for
+"the gateway answered something we cannot use".
+"""
+
+from __future__ import annotations
+
+
+class ScannerError(Exception):
+    """Base of every error the scanner package raises."""
+
+
+class ScannerConnectionError(ScannerError):
+    """The gateway could not be reached or the connection broke."""
+
+
+class ScannerTimeoutError(ScannerConnectionError):
+    """The gateway did not answer within the request timeout."""
+
+
+class ScannerResponseError(ScannerError):
+    """The gateway answered, but not with something usable."""
+
+
+class ScannerAuthenticationError(ScannerResponseError):
+    """The gateway rejected the credentials."""
+
+
+class ScannerMfaRequiredError(ScannerAuthenticationError):
+    """The account needs a second factor; a local account without MFA is required."""
+
+
+class ScannerRateLimitError(ScannerResponseError):
+    """The gateway's login limit was reached; logging in again now would make it worse."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        """Keep the gateway's ``Retry-After`` hint (seconds) when it sent one."""
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ScannerUnsupportedError(ScannerResponseError):
+    """The endpoint does not exist on this Network version (HTTP 404)."""
+
+
+class RuleError(ScannerError):
+    """The rule catalogue is invalid; raised at load time, never mid-scan."""

@@ -1,0 +1,314 @@
+"""Typed models shared by the client, the engine and the reports.
+
+Wire data is normalised into these frozen dataclasses at the boundary; only ``raw`` keeps the
+gateway's original item (for diagnostics and for rule fields that have no typed home).
+Every ``datetime`` here is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+
+class Source(StrEnum):
+    """Where an entry came from; ids are unique only within one source."""
+
+    SYSTEM_LOG = "system_log"
+    EVENT = "event"
+    ALARM = "alarm"
+    IPS = "ips"
+
+
+class Severity(StrEnum):
+    """How urgently a finding needs attention."""
+
+    SEVERE = "severe"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most urgent; sorts findings severe → low."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.SEVERE: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
+
+
+class Category(StrEnum):
+    """What a finding is about."""
+
+    SECURITY = "security"
+    CONNECTIVITY = "connectivity"
+    WIRELESS = "wireless"
+    FIRMWARE_SYSTEM = "firmware_system"
+    POWER_POE = "power_poe"
+    PERFORMANCE = "performance"
+    HEALTH = "health"
+
+
+# --- what the gateway tells us ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    """A UniFi site: ``name`` is the short name used in URLs, ``description`` the display name."""
+
+    id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GatewayInfo:
+    """Identity of the Network application (``stat/sysinfo``)."""
+
+    version: str | None
+    hostname: str | None
+    name: str | None
+    timezone: str | None
+    device_type: str | None
+    anonymous_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Capabilities:
+    """What this gateway supports, as found by probing; decided once per session."""
+
+    unifi_os: bool
+    system_log: bool
+    legacy_events: bool
+    alarms: bool
+    ips: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Threat:
+    """The IDS/IPS part of an alert (legacy flat ``inner_alert_*`` fields or a v2 threat entry)."""
+
+    signature: str
+    signature_id: int | None
+    category: str
+    action: str
+    blocked: bool
+    severity: int | None
+    src_ip: str | None
+    src_port: int | None
+    dest_ip: str | None
+    dest_port: int | None
+    proto: str | None
+    src_country: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogEntry:
+    """One occurrence from any source, normalised.
+
+    ``key`` is the legacy ``EVT_*`` key or the v2 system-log key (``CLIENT_CONNECTED`` …).
+    ``device_*`` name the UniFi device involved (AP, switch, gateway), ``client_*`` the client.
+    """
+
+    source: Source
+    id: str
+    key: str
+    time: datetime
+    time_ms: int
+    message: str
+    subsystem: str | None = None
+    device_mac: str | None = None
+    device_name: str | None = None
+    client_mac: str | None = None
+    client_name: str | None = None
+    ip: str | None = None
+    threat: Threat | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Temperature:
+    """One temperature sensor of a device, in °C."""
+
+    name: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Storage:
+    """One storage volume of a console (bytes)."""
+
+    name: str
+    size: int
+    used: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WanLink:
+    """One WAN uplink as a gateway reports it."""
+
+    name: str
+    up: bool | None
+    latency_ms: float | None
+    availability: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Device:
+    """A UniFi device from ``stat/device``; ``state`` uses the gateway's numeric codes."""
+
+    mac: str
+    name: str
+    model: str | None
+    type: str | None
+    state: int | None
+    adopted: bool
+    version: str | None
+    upgradable: bool
+    upgrade_to: str | None
+    uptime: int | None
+    cpu: float | None
+    mem: float | None
+    temperatures: tuple[Temperature, ...] = ()
+    overheating: bool = False
+    poe_used_w: float | None = None
+    poe_budget_w: float | None = None
+    storage: tuple[Storage, ...] = ()
+    wan: tuple[WanLink, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthSubsystem:
+    """One subsystem of ``stat/health`` (wan, www, wlan, lan, vpn)."""
+
+    subsystem: str
+    status: str
+    latency_ms: float | None = None
+    availability: float | None = None
+    num_disconnected: int | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FetchResult:
+    """Everything one collection brought back, entries sorted by time (oldest first)."""
+
+    since: datetime
+    until: datetime
+    entries: tuple[LogEntry, ...]
+    devices: tuple[Device, ...]
+    health: tuple[HealthSubsystem, ...]
+    capabilities: Capabilities
+    unsupported: frozenset[Source] = frozenset()
+
+
+# --- what the engine concludes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One rule hit on one subject, aggregated over the report period.
+
+    ``title``/``explanation``/``remediation`` are already rendered from the rule's templates
+    with *escaped-later* gateway strings: renderers must still treat them as untrusted.
+    """
+
+    rule_id: str
+    severity: Severity
+    category: Category
+    title: str
+    explanation: str
+    remediation: tuple[str, ...]
+    subject_name: str | None
+    subject_mac: str | None
+    subject_ip: str | None
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreatGroup:
+    """IPS alerts sharing one signature."""
+
+    signature: str
+    signature_id: int | None
+    category: str
+    category_label: str
+    severity: Severity
+    count: int
+    blocked: int
+    detected: int
+    sources: tuple[str, ...]
+    cybersecure: bool
+    remediation: str
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreatSource:
+    """An address that triggered IPS alerts."""
+
+    ip: str
+    count: int
+    internal: bool
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreatSummary:
+    """All IPS activity of the period."""
+
+    total: int = 0
+    blocked: int = 0
+    detected: int = 0
+    cybersecure: int = 0
+    groups: tuple[ThreatGroup, ...] = ()
+    top_sources: tuple[ThreatSource, ...] = ()
+
+    @property
+    def detection_only(self) -> bool:
+        """True when alerts exist but none was blocked (IDS mode, not IPS)."""
+        return self.total > 0 and self.blocked == 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceHealth:
+    """The health verdict for one device: ``status`` is healthy, warning, critical or offline."""
+
+    mac: str
+    name: str
+    model: str | None
+    status: str
+    issues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthSummary:
+    """Device and subsystem health at collection time."""
+
+    devices: tuple[DeviceHealth, ...] = ()
+    subsystems: tuple[HealthSubsystem, ...] = ()
+
+    @property
+    def unhealthy(self) -> int:
+        """Devices that are not healthy."""
+        return sum(1 for device in self.devices if device.status != "healthy")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Analysis:
+    """What ``engine.analyze`` returns: findings plus the threat and health pictures."""
+
+    findings: tuple[Finding, ...]
+    threats: ThreatSummary
+    health: HealthSummary
+    unknown_keys: Mapping[str, int]
+    entry_count: int
