@@ -1,0 +1,95 @@
+"""The report of one scan: what the renderers and Home Assistant consume.
+
+A ``Report`` is an ``Analysis`` placed in time (the period it covers, when it was generated) and
+labelled with the gateway and site, with the counts every output needs computed once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from .models import Category, Finding, HealthSummary, Severity, ThreatSummary
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .models import Analysis
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """One scan's findings, threats and device health over ``period_start``…``period_end``.
+
+    ``findings`` are ordered severe → low, then by first occurrence. The count mappings hold
+    every severity and category (zero included) in enum order. All times are UTC.
+    """
+
+    gateway: str
+    site: str
+    period_start: datetime
+    period_end: datetime
+    generated_at: datetime
+    findings: tuple[Finding, ...]
+    threats: ThreatSummary
+    health: HealthSummary
+    unknown_keys: Mapping[str, int]
+    entry_count: int
+    counts_by_severity: Mapping[Severity, int]
+    counts_by_category: Mapping[Category, int]
+
+    @property
+    def nothing_new(self) -> bool:
+        """True when there is nothing to act on: no findings, no threats, no unhealthy device."""
+        return not self.findings and self.threats.total == 0 and self.health.unhealthy == 0
+
+    def findings_at_least(self, severity: Severity) -> tuple[Finding, ...]:
+        """Return the findings at ``severity`` or more urgent, in report order."""
+        return tuple(finding for finding in self.findings if finding.severity.rank <= severity.rank)
+
+
+def _utc(value: datetime, name: str) -> datetime:
+    """Reject naive times: a time without a zone is how the predecessor lost its checkpoint."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        msg = f"{name} must be timezone-aware"
+        raise ValueError(msg)
+    return value.astimezone(UTC)
+
+
+def _finding_order(finding: Finding) -> tuple[int, datetime, str]:
+    return (finding.severity.rank, finding.first_seen, finding.rule_id)
+
+
+def build_report(
+    analysis: Analysis,
+    *,
+    gateway: str,
+    site: str,
+    period_start: datetime,
+    period_end: datetime,
+    generated_at: datetime,
+) -> Report:
+    """Place ``analysis`` in time and count it; raises ``ValueError`` on naive datetimes."""
+    findings = tuple(sorted(analysis.findings, key=_finding_order))
+    by_severity = dict.fromkeys(Severity, 0)
+    by_category = dict.fromkeys(Category, 0)
+    for finding in findings:
+        by_severity[finding.severity] += 1
+        by_category[finding.category] += 1
+    unknown = dict(sorted(analysis.unknown_keys.items(), key=lambda item: (-item[1], item[0])))
+    return Report(
+        gateway=gateway,
+        site=site,
+        period_start=_utc(period_start, "period_start"),
+        period_end=_utc(period_end, "period_end"),
+        generated_at=_utc(generated_at, "generated_at"),
+        findings=findings,
+        threats=analysis.threats,
+        health=analysis.health,
+        unknown_keys=MappingProxyType(unknown),
+        entry_count=analysis.entry_count,
+        counts_by_severity=MappingProxyType(by_severity),
+        counts_by_category=MappingProxyType(by_category),
+    )
