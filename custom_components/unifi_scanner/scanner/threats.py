@@ -1,0 +1,228 @@
+"""IPS/IDS analysis: alerts grouped by signature and by source, in plain English.
+
+Input is every entry that carries a ``Threat`` (legacy ``stat/ips/event`` rows, ``EVT_IPS_IpsAlert``
+events and alarms, v2 threat log entries), already deduplicated across sources by the engine.
+Severity follows the IPS scale: 1 is severe, 2 medium, anything else low; a group takes the worst
+severity of its alerts. Severe and medium groups also become findings.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .catalogue import EngineRule
+from .models import Finding, Severity, ThreatGroup, ThreatSource, ThreatSummary
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .catalogue import RuleCatalogue, ThreatCategory
+    from .models import LogEntry, Threat
+
+# Signature ids of UniFi's Cybersecure (Proofpoint ET Pro) subscription.
+CYBERSECURE_IDS = range(2_800_000, 2_900_000)
+# Sources with at least this many alerts are "top sources"; with none, the busiest are shown.
+TOP_SOURCE_MIN_EVENTS = 10
+TOP_SOURCE_LIMIT = 10
+# A group lists at most this many of its source addresses (busiest first).
+GROUP_SOURCE_LIMIT = 20
+
+_SEVERITY = {1: Severity.SEVERE, 2: Severity.MEDIUM}
+_FINDING_RULES = {
+    Severity.SEVERE: EngineRule.THREAT_SEVERE,
+    Severity.MEDIUM: EngineRule.THREAT_MEDIUM,
+}
+
+
+def threat_severity(threat: Threat) -> Severity:
+    """Map the IPS priority (1 = highest) onto the report's severities."""
+    return _SEVERITY.get(threat.severity, Severity.LOW) if threat.severity else Severity.LOW
+
+
+def is_cybersecure(threat: Threat) -> bool:
+    """Tell whether a signature comes from the Cybersecure (ET Pro) range."""
+    return threat.signature_id is not None and threat.signature_id in CYBERSECURE_IDS
+
+
+def is_internal(ip: str) -> bool:
+    """Tell private, loopback and link-local addresses apart; junk counts as external."""
+    try:
+        return ipaddress.ip_address(ip.strip()).is_private
+    except ValueError:
+        return False
+
+
+@dataclass(slots=True)
+class _Group:
+    signature: str
+    signature_id: int | None
+    category: ThreatCategory
+    category_name: str
+    label: str
+    rank: int
+    first: LogEntry
+    last: LogEntry
+    count: int = 0
+    blocked: int = 0
+    cybersecure: bool = False
+    sources: dict[str, int] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
+
+    @property
+    def severity(self) -> Severity:
+        """The worst severity of the group's alerts."""
+        return _BY_RANK[self.rank]
+
+
+_BY_RANK = (Severity.SEVERE, Severity.MEDIUM, Severity.LOW)
+_RANK = {1: 0, 2: 1}
+_CYBERSECURE_FIRST = CYBERSECURE_IDS.start
+_CYBERSECURE_END = CYBERSECURE_IDS.stop
+
+
+def summarize_threats(
+    entries: Sequence[LogEntry], *, catalogue: RuleCatalogue
+) -> tuple[ThreatSummary, list[tuple[int, Finding]]]:
+    """Group the threat entries; return the summary and findings for severe/medium groups.
+
+    Each finding comes with the epoch milliseconds of its newest alert (its sort position).
+    """
+    classify = catalogue.threat_categories.classify
+    groups: dict[str, _Group] = {}
+    source_counts: dict[str, int] = {}
+    source_categories: dict[str, dict[str, int]] = {}
+    blocked = cybersecure = total = 0
+    for entry in entries:
+        threat = entry.threat
+        if threat is None:
+            continue
+        total += 1
+        signature = threat.signature or threat.category or entry.message or entry.key
+        rank = _RANK.get(threat.severity, 2) if threat.severity else 2
+        group = groups.get(signature)
+        if group is None:
+            category = classify(threat.signature, threat.category)
+            group = groups[signature] = _Group(
+                signature=signature,
+                signature_id=threat.signature_id,
+                category=category,
+                category_name=category.token or threat.category,
+                label=category.label if category.token else threat.category or category.label,
+                rank=rank,
+                first=entry,
+                last=entry,
+            )
+        else:
+            group.rank = min(group.rank, rank)
+            if entry.time_ms < group.first.time_ms:
+                group.first = entry
+            if entry.time_ms >= group.last.time_ms:
+                group.last = entry
+        group.count += 1
+        group.keys.add(entry.key)
+        if threat.blocked:
+            group.blocked += 1
+            blocked += 1
+        signature_id = threat.signature_id
+        if signature_id is not None and _CYBERSECURE_FIRST <= signature_id < _CYBERSECURE_END:
+            group.cybersecure = True
+            cybersecure += 1
+        source = threat.src_ip or entry.ip
+        if source:
+            group.sources[source] = group.sources.get(source, 0) + 1
+            source_counts[source] = source_counts.get(source, 0) + 1
+            labels = source_categories.get(source)
+            if labels is None:
+                labels = source_categories[source] = {}
+            labels[group.label] = labels.get(group.label, 0) + 1
+
+    ordered = sorted(groups.values(), key=lambda g: (g.rank, -g.count, g.signature))
+    summary = ThreatSummary(
+        total=total,
+        blocked=blocked,
+        detected=total - blocked,
+        cybersecure=cybersecure,
+        groups=tuple(_threat_group(group) for group in ordered),
+        top_sources=_top_sources(source_counts, source_categories),
+    )
+    findings = [
+        (group.last.time_ms, _finding(group, catalogue))
+        for group in ordered
+        if group.severity in _FINDING_RULES
+    ]
+    return summary, findings
+
+
+def _remediation(category: ThreatCategory) -> str:
+    return f"{category.remediation} {category.note}" if category.note else category.remediation
+
+
+def _threat_group(group: _Group) -> ThreatGroup:
+    return ThreatGroup(
+        signature=group.signature,
+        signature_id=group.signature_id,
+        category=group.category_name,
+        category_label=group.label,
+        severity=group.severity,
+        count=group.count,
+        blocked=group.blocked,
+        detected=group.count - group.blocked,
+        sources=tuple(_busiest(group.sources)[:GROUP_SOURCE_LIMIT]),
+        cybersecure=group.cybersecure,
+        remediation=_remediation(group.category),
+        first_seen=group.first.time,
+        last_seen=group.last.time,
+    )
+
+
+def _busiest(counts: dict[str, int]) -> list[str]:
+    """Keys by descending count, ties by name (stable across runs)."""
+    return [key for key, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _top_sources(
+    counts: dict[str, int], categories: dict[str, dict[str, int]]
+) -> tuple[ThreatSource, ...]:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    chosen = [item for item in ranked if item[1] >= TOP_SOURCE_MIN_EVENTS] or ranked
+    return tuple(
+        ThreatSource(
+            ip=ip,
+            count=count,
+            internal=is_internal(ip),
+            categories=tuple(_busiest(categories[ip])),
+        )
+        for ip, count in chosen[:TOP_SOURCE_LIMIT]
+    )
+
+
+def _finding(group: _Group, catalogue: RuleCatalogue) -> Finding:
+    rule = catalogue.get(_FINDING_RULES[group.severity])
+    sources = list(group.sources)
+    fields = {
+        "subject": group.signature,
+        "signature": group.signature,
+        "category_label": group.label,
+        "count": str(group.count),
+        "blocked": str(group.blocked),
+        "detected": str(group.count - group.blocked),
+        "sources": str(len(sources)),
+    }
+    title, explanation, remediation = rule.render(fields)
+    return Finding(
+        rule_id=rule.id,
+        severity=rule.severity,
+        category=rule.category,
+        title=title,
+        explanation=explanation,
+        remediation=(*remediation, _remediation(group.category)),
+        subject_name=group.signature,
+        subject_mac=None,
+        subject_ip=sources[0] if len(sources) == 1 else None,
+        count=group.count,
+        first_seen=group.first.time,
+        last_seen=group.last.time,
+        keys=tuple(sorted(group.keys)),
+    )
