@@ -1,0 +1,131 @@
+"""UniFi Scanner: turn a UniFi gateway's logs into plain-English findings inside Home Assistant.
+
+Setup only logs in and probes what the gateway supports; the first scan starts in the background
+right after, so Home Assistant's start is never held up by a slow gateway. Options apply without
+a reload: every scan reads them, and an update listener moves the schedule.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import CookieJar
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+    Platform,
+)
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.util.hass_dict import HassKey
+
+from .checkpoint import CheckpointStore
+from .const import CONF_SITE, DOMAIN
+from .coordinator import UnifiScannerCoordinator, translate_error
+from .data import UnifiScannerConfigEntry, UnifiScannerRuntimeData
+from .delivery import delivery_issue_id
+from .scanner.catalogue import RuleCatalogue, load_catalogue
+from .scanner.client import UnifiClient
+from .scanner.exceptions import ScannerAuthenticationError, ScannerError
+from .services import async_setup_services
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.typing import ConfigType
+
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+CATALOGUE_KEY: HassKey[RuleCatalogue] = HassKey(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
+    """Load the rule catalogue once (file I/O, in the executor) and register the services."""
+    hass.data[CATALOGUE_KEY] = await hass.async_add_executor_job(load_catalogue)
+    async_setup_services(hass)
+    return True
+
+
+def build_client(hass: HomeAssistant, data: dict[str, object]) -> UnifiClient:
+    """Build a gateway client on a private session (unsafe cookie jar: hosts are IPs)."""
+    verify_ssl = bool(data.get(CONF_VERIFY_SSL, False))
+    port = data.get(CONF_PORT)
+    return UnifiClient(
+        session=async_create_clientsession(
+            hass, verify_ssl=verify_ssl, cookie_jar=CookieJar(unsafe=True)
+        ),
+        host=str(data[CONF_HOST]),
+        username=str(data[CONF_USERNAME]),
+        password=str(data[CONF_PASSWORD]),
+        port=int(port) if isinstance(port, int | float | str) and port else None,
+        site=str(data.get(CONF_SITE, "default")),
+        verify_ssl=verify_ssl,
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry) -> bool:
+    """Log in, probe, load the checkpoint, add the entities and start the first scan."""
+    client = build_client(hass, dict(entry.data))
+    try:
+        await client.login()
+        capabilities = await client.probe()
+        gateway = await client.gateway_info()
+    except ScannerAuthenticationError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except ScannerError as err:
+        key, placeholders = translate_error(err)
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders,
+        ) from err
+
+    store = CheckpointStore(hass, entry.entry_id, entry.title)
+    await store.async_load()
+    coordinator = UnifiScannerCoordinator(
+        hass,
+        entry,
+        client=client,
+        store=store,
+        gateway=gateway,
+        catalogue=hass.data[CATALOGUE_KEY],
+    )
+    entry.runtime_data = UnifiScannerRuntimeData(
+        client=client, coordinator=coordinator, capabilities=capabilities, gateway=gateway
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    entry.async_create_background_task(
+        hass, coordinator.async_refresh(), name=f"{DOMAIN} first scan {entry.title}"
+    )
+    return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: UnifiScannerConfigEntry) -> None:  # noqa: ARG001
+    """Apply a new scan interval; everything else is read at the next scan."""
+    entry.runtime_data.coordinator.apply_options()
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry) -> bool:
+    """Unload the platforms; timers, listeners and the background scan stop with the entry."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.client.close()
+    return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry) -> None:
+    """Delete the stored checkpoint and the entry's repair issues."""
+    await CheckpointStore(hass, entry.entry_id, entry.title).async_remove()
+    ir.async_delete_issue(hass, DOMAIN, delivery_issue_id(entry.entry_id))

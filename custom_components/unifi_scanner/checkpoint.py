@@ -1,0 +1,149 @@
+"""The checkpoint on disk: a versioned ``Store`` around the pure ``watermark.Checkpoint``.
+
+Corrupt or unreadable state never stops a scan: it raises a repair issue and the scan falls back
+to the first-run look-back (capped by the maximum look-back). The issue is cleared by the next
+successful save, which overwrites the bad state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN, LOGGER
+from .scanner.watermark import Checkpoint
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+STORAGE_VERSION = 1
+STORAGE_MINOR_VERSION = 1
+
+
+def storage_key(entry_id: str) -> str:
+    """Return the ``.storage`` key of one entry's checkpoint."""
+    return f"{DOMAIN}.{entry_id}"
+
+
+def corrupt_issue_id(entry_id: str) -> str:
+    """Return the repair issue id raised when the entry's checkpoint cannot be read."""
+    return f"checkpoint_corrupt_{entry_id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredState:
+    """What survives a restart.
+
+    The checkpoint, when a report was last delivered, and which device-state findings (an
+    offline device, a hot switch) were already announced.
+    """
+
+    checkpoint: Checkpoint
+    last_report_at: datetime | None = None
+    reported_state: frozenset[str] = frozenset()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for the Store (JSON-safe, times ISO-8601 UTC)."""
+        return {
+            "checkpoint": self.checkpoint.to_dict(),
+            "last_report_at": self.last_report_at.isoformat() if self.last_report_at else None,
+            "reported_state": sorted(self.reported_state),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> StoredState:
+        """Rebuild from ``to_dict`` output; raise ``ValueError`` on anything malformed."""
+        if not isinstance(data, dict):
+            msg = "stored checkpoint is not an object"
+            raise ValueError(msg)  # noqa: TRY004 - one error type for "unusable state"
+        checkpoint = Checkpoint.from_dict(data.get("checkpoint") or {})
+        last_report_at = None
+        if (raw := data.get("last_report_at")) is not None:
+            last_report_at = datetime.fromisoformat(str(raw))
+            if last_report_at.tzinfo is None:
+                msg = "last_report_at has no time zone"
+                raise ValueError(msg)
+            last_report_at = last_report_at.astimezone(UTC)
+        reported = data.get("reported_state") or []
+        if not isinstance(reported, list):
+            msg = "reported_state is not a list"
+            raise ValueError(msg)  # noqa: TRY004 - one error type for "unusable state"
+        return cls(
+            checkpoint=checkpoint,
+            last_report_at=last_report_at,
+            reported_state=frozenset(str(key) for key in reported),
+        )
+
+
+class _CheckpointStore(Store[dict[str, Any]]):
+    """Store with a migration hook, so a future format change upgrades old files in place."""
+
+    async def _async_migrate_func(
+        self,
+        old_major_version: int,
+        old_minor_version: int,  # noqa: ARG002 - every minor of 1 migrates alike
+        old_data: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Bring older minor versions of format 1 up to date; refuse unknown majors."""
+        if old_major_version != STORAGE_VERSION:
+            raise NotImplementedError
+        return {"checkpoint": None, "last_report_at": None, "reported_state": []} | dict(old_data)
+
+
+class CheckpointStore:
+    """Load, save and remove one entry's checkpoint; the loaded state is kept in memory."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, title: str = "") -> None:
+        """Bind to the entry; nothing is read until ``async_load``."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._title = title
+        self._store = _CheckpointStore(
+            hass,
+            STORAGE_VERSION,
+            storage_key(entry_id),
+            minor_version=STORAGE_MINOR_VERSION,
+            atomic_writes=True,
+        )
+        self.state = StoredState(checkpoint=Checkpoint())
+
+    async def async_load(self) -> StoredState:
+        """Read the stored state; on corrupt state raise a repair issue and start afresh."""
+        try:
+            raw = await self._store.async_load()
+            self.state = (
+                StoredState(checkpoint=Checkpoint()) if raw is None else StoredState.from_dict(raw)
+            )
+        except (HomeAssistantError, NotImplementedError, ValueError, KeyError, TypeError) as err:
+            LOGGER.warning(
+                "The checkpoint of %s could not be read (%s); falling back to the look-back",
+                self._title or self._entry_id,
+                type(err).__name__,
+            )
+            ir.async_create_issue(
+                self._hass,
+                DOMAIN,
+                corrupt_issue_id(self._entry_id),
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="checkpoint_corrupt",
+                translation_placeholders={"entry": self._title or self._entry_id},
+            )
+            self.state = StoredState(checkpoint=Checkpoint())
+        return self.state
+
+    async def async_save(self, state: StoredState) -> None:
+        """Persist ``state`` (atomic write) and clear a corrupt-state issue it supersedes."""
+        await self._store.async_save(state.to_dict())
+        self.state = state
+        ir.async_delete_issue(self._hass, DOMAIN, corrupt_issue_id(self._entry_id))
+
+    async def async_remove(self) -> None:
+        """Delete the stored state (the entry was removed)."""
+        await self._store.async_remove()
+        ir.async_delete_issue(self._hass, DOMAIN, corrupt_issue_id(self._entry_id))

@@ -1,0 +1,250 @@
+"""One scan at a time per entry: checkpoint → fetch → analyse → report → deliver → commit.
+
+Scanner errors are mapped to Home Assistant errors here and nowhere else: ``ConfigEntryAuthFailed``
+and ``UpdateFailed`` for scheduled scans, ``HomeAssistantError`` for scans a user asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from homeassistant.const import CONF_HOST
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .checkpoint import StoredState
+from .const import DOMAIN, LARGE_BATCH, LOGGER
+from .data import ScannerOptions, ScanResult
+from .delivery import ReportDelivery
+from .findings import fresh_findings, is_state_finding, state_key
+from .scanner.engine import analyze
+from .scanner.exceptions import (
+    ScannerAuthenticationError,
+    ScannerError,
+    ScannerRateLimitError,
+)
+from .scanner.report import build_report
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from homeassistant.core import HomeAssistant
+
+    from .checkpoint import CheckpointStore
+    from .data import UnifiScannerConfigEntry
+    from .scanner.catalogue import RuleCatalogue
+    from .scanner.client import UnifiClient
+    from .scanner.models import GatewayInfo
+    from .scanner.watermark import Checkpoint
+
+
+def translate_error(err: ScannerError) -> tuple[str, dict[str, str]]:
+    """Return the translation key and placeholders that describe a scanner error."""
+    if isinstance(err, ScannerAuthenticationError):
+        return "invalid_auth", {}
+    if isinstance(err, ScannerRateLimitError):
+        return "rate_limited", {}
+    return "communication_error", {"error": str(err) or type(err).__name__}
+
+
+@dataclass(slots=True)
+class _Running:
+    """The scan in progress: whether it delivers, and where its result will appear."""
+
+    deliver: bool
+    result: asyncio.Future[ScanResult]
+
+
+class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
+    """Run scans for one gateway site and hold the last one's result."""
+
+    config_entry: UnifiScannerConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: UnifiScannerConfigEntry,
+        *,
+        client: UnifiClient,
+        store: CheckpointStore,
+        gateway: GatewayInfo,
+        catalogue: RuleCatalogue,
+    ) -> None:
+        """Build the coordinator; the first scan is started by setup, in the background."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=entry.title,
+            update_interval=ScannerOptions.from_options(entry.options).scan_interval,
+        )
+        self.client = client
+        self.store = store
+        self.gateway = gateway
+        self.catalogue = catalogue
+        self.delivery = ReportDelivery(hass, entry)
+        self.last_attempt: datetime | None = None
+        self._lock = asyncio.Lock()
+        self._running: _Running | None = None
+        # Where the last undelivered scan started: a retry must cover the same events even when
+        # the first-run look-back window has moved on since.
+        self._retry_since: datetime | None = None
+
+    @property
+    def options(self) -> ScannerOptions:
+        """The current options (read at every scan, so changes apply at once)."""
+        return ScannerOptions.from_options(self.config_entry.options)
+
+    def apply_options(self) -> None:
+        """Move the next scheduled scan to the new interval."""
+        self.update_interval = self.options.scan_interval
+        if self._unsub_refresh is not None:
+            self._schedule_refresh()
+
+    async def _async_update_data(self) -> ScanResult:
+        """Scheduled scan: deliver, and map failures for the coordinator's bookkeeping."""
+        try:
+            return await self.async_scan(deliver=True)
+        except ScannerAuthenticationError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except ScannerError as err:
+            key, placeholders = translate_error(err)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=key,
+                translation_placeholders=placeholders,
+            ) from err
+
+    async def async_scan_now(self, *, deliver: bool) -> ScanResult:
+        """Scan because a user asked (button, service); failures become HomeAssistantError."""
+        try:
+            result = await self.async_scan(deliver=deliver)
+        except ScannerError as err:
+            if isinstance(err, ScannerAuthenticationError):
+                self.config_entry.async_start_reauth(self.hass)
+            key, placeholders = translate_error(err)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=key,
+                translation_placeholders=placeholders,
+            ) from err
+        if deliver:
+            self.async_set_updated_data(result)
+        return result
+
+    async def async_scan(self, *, deliver: bool) -> ScanResult:
+        """Run one scan, or join the one in progress when it does at least as much.
+
+        A delivering scan requested during another delivering scan returns that scan's result
+        instead of collecting again; a preview joins any scan; a delivering scan never joins a
+        preview (it waits for the lock and then collects).
+        """
+        running = self._running
+        if running is not None and (running.deliver or not deliver):
+            return await asyncio.shield(running.result)
+        async with self._lock:
+            future: asyncio.Future[ScanResult] = self.hass.loop.create_future()
+            future.add_done_callback(_consume)
+            self._running = _Running(deliver=deliver, result=future)
+            try:
+                result = await self._scan(deliver=deliver)
+            except asyncio.CancelledError:
+                future.cancel()
+                raise
+            except Exception as err:
+                future.set_exception(err)
+                raise
+            finally:
+                self._running = None
+            future.set_result(result)
+            return result
+
+    async def async_reset_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Replace the stored checkpoint (waits for a scan in progress)."""
+        async with self._lock:
+            await self.store.async_save(
+                StoredState(checkpoint=checkpoint, last_report_at=self.store.state.last_report_at)
+            )  # the announced device states are forgotten too: they are reported again
+            self._retry_since = None
+            self.delivery.committed()
+
+    async def _scan(self, *, deliver: bool) -> ScanResult:
+        """Collect, analyse, report and (unless previewing) deliver and commit."""
+        now = dt_util.utcnow()
+        self.last_attempt = now
+        options = self.options
+        state = self.store.state
+        checkpoint = state.checkpoint
+        since = checkpoint.since(
+            now=now, lookback=options.lookback, max_lookback=options.max_lookback
+        )
+        if self._retry_since is not None:
+            since = max(min(since, self._retry_since), now - options.max_lookback)
+        fetched = await self.client.fetch_since(since)
+        new = [e for e in fetched.entries if checkpoint.is_new(e.source, e.id, e.time_ms)]
+        run = partial(
+            analyze,
+            new,
+            catalogue=self.catalogue,
+            devices=fetched.devices,
+            health=fetched.health,
+            thresholds=options.thresholds,
+            now=now,
+        )
+        analysis = await self.hass.async_add_executor_job(run) if len(new) > LARGE_BATCH else run()
+        period_start = since
+        if checkpoint.last_success is not None:
+            period_start = max(checkpoint.last_success, now - options.max_lookback)
+        report = build_report(
+            analysis,
+            gateway=self.gateway.name or self.gateway.hostname or self.config_entry.data[CONF_HOST],
+            site=self.config_entry.title,
+            period_start=period_start,
+            period_end=fetched.until,
+            generated_at=now,
+        )
+        fresh = fresh_findings(report, state.reported_state)
+        if not deliver:
+            return ScanResult(
+                report=report, fresh=fresh, new_entries=len(new), delivery=None, committed=False
+            )
+        outcome = await self.delivery.async_deliver(report, fresh, options)
+        if not outcome.ok:
+            self._retry_since = since
+            LOGGER.warning(
+                "Delivery of the %s report failed on %s; the same events will be reported "
+                "again by the next scan",
+                self.config_entry.title,
+                ", ".join(outcome.failed),
+            )
+            return ScanResult(
+                report=report, fresh=fresh, new_entries=len(new), delivery=outcome, committed=False
+            )
+        await self.store.async_save(
+            StoredState(
+                checkpoint=checkpoint.advance((e.source, e.id, e.time_ms) for e in new).committed(
+                    now
+                ),
+                last_report_at=now if fresh else state.last_report_at,
+                reported_state=frozenset(
+                    state_key(finding) for finding in report.findings if is_state_finding(finding)
+                ),
+            )
+        )
+        self._retry_since = None
+        self.delivery.committed()
+        return ScanResult(
+            report=report, fresh=fresh, new_entries=len(new), delivery=outcome, committed=True
+        )
+
+
+def _consume(future: asyncio.Future[ScanResult]) -> None:
+    """Mark a failed scan's error as seen when nobody joined it."""
+    if not future.cancelled():
+        future.exception()

@@ -1,0 +1,124 @@
+"""Typed runtime data, options and scan results shared by the integration's modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import ConfigEntry
+
+from .const import (
+    CONF_CPU_CRITICAL,
+    CONF_CPU_WARNING,
+    CONF_LOOKBACK_HOURS,
+    CONF_MAX_LOOKBACK_DAYS,
+    CONF_MEMORY_CRITICAL,
+    CONF_MEMORY_WARNING,
+    CONF_MIN_SEVERITY,
+    CONF_NOTIFY_SERVICES,
+    CONF_PERSISTENT_NOTIFICATION,
+    CONF_REPORT_FILES,
+    CONF_RETENTION_DAYS,
+    CONF_SCAN_INTERVAL,
+    CONF_TEMPERATURE_CRITICAL,
+    CONF_TEMPERATURE_WARNING,
+    DEFAULT_LOOKBACK_HOURS,
+    DEFAULT_MAX_LOOKBACK_DAYS,
+    DEFAULT_MIN_SEVERITY,
+    DEFAULT_RETENTION_DAYS,
+    DEFAULT_SCAN_INTERVAL,
+    THRESHOLD_DEFAULTS,
+)
+from .scanner.engine import Thresholds
+from .scanner.models import Severity
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .coordinator import UnifiScannerCoordinator
+    from .scanner.client import UnifiClient
+    from .scanner.models import Capabilities, Finding, GatewayInfo
+    from .scanner.report import Report
+
+
+type UnifiScannerConfigEntry = ConfigEntry[UnifiScannerRuntimeData]
+
+
+@dataclass(kw_only=True, slots=True)
+class UnifiScannerRuntimeData:
+    """What one loaded entry keeps: the gateway client, its coordinator and what setup learned."""
+
+    client: UnifiClient
+    coordinator: UnifiScannerCoordinator
+    capabilities: Capabilities
+    gateway: GatewayInfo
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScannerOptions:
+    """The entry's options, typed and with defaults filled in."""
+
+    scan_interval: timedelta
+    lookback: timedelta
+    max_lookback: timedelta
+    min_severity: Severity
+    persistent_notification: bool
+    notify_services: tuple[str, ...]
+    report_files: bool
+    retention_days: int
+    thresholds: Thresholds
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> ScannerOptions:
+        """Read ``entry.options``; a missing key takes its default."""
+        thresholds = {key: options.get(key, default) for key, default in THRESHOLD_DEFAULTS}
+        return cls(
+            scan_interval=timedelta(minutes=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)),
+            lookback=timedelta(hours=options.get(CONF_LOOKBACK_HOURS, DEFAULT_LOOKBACK_HOURS)),
+            max_lookback=timedelta(
+                days=options.get(CONF_MAX_LOOKBACK_DAYS, DEFAULT_MAX_LOOKBACK_DAYS)
+            ),
+            min_severity=Severity(options.get(CONF_MIN_SEVERITY, DEFAULT_MIN_SEVERITY)),
+            persistent_notification=options.get(CONF_PERSISTENT_NOTIFICATION, True),
+            notify_services=tuple(options.get(CONF_NOTIFY_SERVICES, ())),
+            report_files=options.get(CONF_REPORT_FILES, False),
+            retention_days=options.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS),
+            thresholds=Thresholds(
+                temperature_warning=thresholds[CONF_TEMPERATURE_WARNING],
+                temperature_critical=thresholds[CONF_TEMPERATURE_CRITICAL],
+                cpu_warning=thresholds[CONF_CPU_WARNING],
+                cpu_critical=thresholds[CONF_CPU_CRITICAL],
+                memory_warning=thresholds[CONF_MEMORY_WARNING],
+                memory_critical=thresholds[CONF_MEMORY_CRITICAL],
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryOutcome:
+    """Which delivery channels succeeded; the checkpoint moves only when all of them did."""
+
+    results: Mapping[str, bool]
+    notified: bool
+
+    @property
+    def ok(self) -> bool:
+        """True when every enabled channel succeeded."""
+        return all(self.results.values())
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """The channels that failed, in delivery order."""
+        return tuple(channel for channel, ok in self.results.items() if not ok)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanResult:
+    """One scan: its report, and (unless it was a preview) how delivery went."""
+
+    report: Report
+    fresh: tuple[Finding, ...]
+    new_entries: int
+    delivery: DeliveryOutcome | None
+    committed: bool

@@ -1,0 +1,221 @@
+"""Deliver a report: events, persistent notification, notify services and report files.
+
+Every channel reports success or failure on its own; the coordinator commits the checkpoint only
+when all enabled channels succeeded. A channel failing three scans in a row raises a repair issue
+naming it, cleared once every channel works again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components import persistent_notification
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    DELIVERY_FAILURES_BEFORE_ISSUE,
+    DOMAIN,
+    EVENT_FINDING,
+    EVENT_REPORT,
+    LARGE_BATCH,
+    LOGGER,
+    signal_finding,
+)
+from .data import DeliveryOutcome
+from .findings import finding_data, is_state_finding, report_summary, state_key
+from .report_files import reports_dir, write_report_files
+from .scanner.render import render_html, render_markdown, render_title
+from .scanner.sanitize import clean
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
+
+    from .data import ScannerOptions
+    from .scanner.models import Finding
+    from .scanner.report import Report
+
+CHANNEL_NOTIFICATION = "persistent_notification"
+CHANNEL_FILES = "report_files"
+NOTIFICATION_MAX_CHARS = 20_000
+NOTIFY_MAX_CHARS = 4_000
+FILE_MAX_CHARS = 10_000_000
+
+
+def delivery_issue_id(entry_id: str) -> str:
+    """Return the repair issue id raised when a channel keeps failing."""
+    return f"delivery_failed_{entry_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    title: str
+    notification: str
+    notify: str
+    html: str | None
+    markdown: str | None
+
+
+def _render(report: Report, options: ScannerOptions, *, files: bool) -> _Rendered:
+    """Render every text a delivery needs (run in the executor for large reports)."""
+    tz = dt_util.get_default_time_zone()
+    minimum = options.min_severity
+    return _Rendered(
+        title=render_title(report, tz=tz),
+        notification=render_markdown(
+            report, tz=tz, max_chars=NOTIFICATION_MAX_CHARS, min_severity=minimum
+        ),
+        notify=render_markdown(report, tz=tz, max_chars=NOTIFY_MAX_CHARS, min_severity=minimum),
+        html=render_html(report, tz=tz) if files else None,
+        markdown=render_markdown(report, tz=tz, max_chars=FILE_MAX_CHARS) if files else None,
+    )
+
+
+def _enabled_channels(options: ScannerOptions) -> set[str]:
+    """Name every channel the options switch on."""
+    channels = {f"notify.{service}" for service in options.notify_services}
+    if options.persistent_notification:
+        channels.add(CHANNEL_NOTIFICATION)
+    if options.report_files:
+        channels.add(CHANNEL_FILES)
+    return channels
+
+
+class ReportDelivery:
+    """Deliver one entry's reports and remember what has been announced since the last commit."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Any]) -> None:
+        """Bind to the entry; failure counters live as long as the entry is loaded."""
+        self._hass = hass
+        self._entry = entry
+        self._failures: dict[str, int] = {}
+        self._announced: set[tuple[Any, ...]] = set()
+
+    async def async_deliver(
+        self, report: Report, fresh: tuple[Finding, ...], options: ScannerOptions
+    ) -> DeliveryOutcome:
+        """Deliver ``report`` on every enabled channel and say how each one did.
+
+        Only ``fresh`` findings (see ``fresh_findings``) trigger notifications and events;
+        findings below the minimum severity are announced as events but do not notify.
+        """
+        self._announce(report, fresh)
+        rank = options.min_severity.rank
+        notify = any(finding.severity.rank <= rank for finding in fresh)
+        files = options.report_files and bool(fresh)
+        results: dict[str, bool] = {}
+        if notify or files:
+            render = partial(_render, report, options, files=files)
+            rendered = (
+                await self._hass.async_add_executor_job(render)
+                if files or report.entry_count > LARGE_BATCH
+                else render()
+            )
+            if notify and options.persistent_notification:
+                persistent_notification.async_create(
+                    self._hass,
+                    rendered.notification,
+                    title=rendered.title,
+                    notification_id=f"{DOMAIN}_{self._entry.entry_id}",
+                )
+                results[CHANNEL_NOTIFICATION] = True
+            if notify:
+                for service in options.notify_services:
+                    results[f"notify.{service}"] = await self._notify(service, rendered)
+            if files and rendered.html is not None and rendered.markdown is not None:
+                results[CHANNEL_FILES] = await self._write(
+                    report.generated_at, rendered.html, rendered.markdown, options
+                )
+        self._track_failures(results, _enabled_channels(options))
+        return DeliveryOutcome(results=results, notified=notify and any(results.values()))
+
+    def committed(self) -> None:
+        """Forget what was announced: the checkpoint now excludes those entries."""
+        self._announced.clear()
+
+    def _announce(self, report: Report, fresh: tuple[Finding, ...]) -> None:
+        """Fire the bus events and the event entity, each new finding only once.
+
+        A retry after a failed delivery sees the same findings again; they are not re-fired.
+        """
+        base = {"entry_id": self._entry.entry_id, "site": clean(report.site, max_len=100)}
+        for finding in fresh:
+            key = (
+                state_key(finding),
+                finding.subject_ip,
+                None if is_state_finding(finding) else finding.first_seen,
+            )
+            if key in self._announced:
+                continue
+            self._announced.add(key)
+            data = finding_data(finding)
+            self._hass.bus.async_fire(EVENT_FINDING, base | data)
+            async_dispatcher_send(self._hass, signal_finding(self._entry.entry_id), data)
+        self._hass.bus.async_fire(EVENT_REPORT, base | report_summary(report, fresh))
+
+    async def _notify(self, service: str, rendered: _Rendered) -> bool:
+        """Call ``notify.<service>`` with the title and the Markdown report."""
+        try:
+            await self._hass.services.async_call(
+                "notify",
+                service,
+                {"title": rendered.title, "message": rendered.notify},
+                blocking=True,
+            )
+        except Exception as err:  # noqa: BLE001 - any failure of a target must not stop the rest
+            LOGGER.warning("Sending the report to notify.%s failed: %s", service, err)
+            return False
+        return True
+
+    async def _write(
+        self, generated_at: datetime, html: str, markdown: str, options: ScannerOptions
+    ) -> bool:
+        """Write the report files off the event loop."""
+        try:
+            await self._hass.async_add_executor_job(
+                write_report_files,
+                reports_dir(self._hass, self._entry.entry_id),
+                generated_at,
+                html,
+                markdown,
+                timedelta(days=options.retention_days),
+            )
+        except OSError as err:
+            LOGGER.warning("Writing the report files failed: %s", err)
+            return False
+        return True
+
+    def _track_failures(self, results: dict[str, bool], enabled: set[str]) -> None:
+        """Count consecutive failures per channel; raise or clear the repair issue.
+
+        A channel that was not needed this time keeps its count; one that was switched off
+        in the options is forgotten.
+        """
+        for channel, ok in results.items():
+            self._failures[channel] = 0 if ok else self._failures.get(channel, 0) + 1
+        self._failures = {c: n for c, n in self._failures.items() if c in enabled}
+        failing = sorted(
+            channel
+            for channel, count in self._failures.items()
+            if count >= DELIVERY_FAILURES_BEFORE_ISSUE
+        )
+        issue_id = delivery_issue_id(self._entry.entry_id)
+        if not failing:
+            ir.async_delete_issue(self._hass, DOMAIN, issue_id)
+            return
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="delivery_failed",
+            translation_placeholders={"entry": self._entry.title, "channels": ", ".join(failing)},
+        )

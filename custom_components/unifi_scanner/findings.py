@@ -1,0 +1,83 @@
+"""What a report adds, and how findings look in events, attributes and service responses.
+
+Event findings come from log entries and are new by construction (the checkpoint filters the
+entries). Device-state findings (no event keys: an offline device, a hot switch) recur every
+scan while the condition lasts; they are announced once and again only after they cleared.
+
+Bus events (all strings cleaned of control characters and bounded in length):
+
+``unifi_scanner_finding``, once per new finding:
+    entry_id, site, rule_id, severity (severe|medium|low), category, title, subject_name,
+    subject_mac, subject_ip, count, first_seen, last_seen (ISO-8601 UTC).
+``unifi_scanner_report``, once per delivered or attempted scan:
+    entry_id, site, period_start, period_end, generated_at, entries, findings, severe, medium,
+    low, threats, unhealthy_devices, unknown_keys, new_findings, nothing_new.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .scanner.sanitize import clean
+
+if TYPE_CHECKING:
+    from .scanner.models import Finding
+    from .scanner.report import Report
+
+
+def finding_data(finding: Finding) -> dict[str, Any]:
+    """Describe a finding for events and entity attributes, gateway strings made inert."""
+    return {
+        "rule_id": finding.rule_id,
+        "severity": finding.severity.value,
+        "category": finding.category.value,
+        "title": clean(finding.title, max_len=200),
+        "subject_name": clean(finding.subject_name, max_len=100) or None,
+        "subject_mac": clean(finding.subject_mac, max_len=40) or None,
+        "subject_ip": clean(finding.subject_ip, max_len=64) or None,
+        "count": finding.count,
+        "first_seen": finding.first_seen.isoformat(),
+        "last_seen": finding.last_seen.isoformat(),
+    }
+
+
+def state_key(finding: Finding) -> str:
+    """Identify a device-state finding across scans (rule and subject)."""
+    subject = finding.subject_mac or finding.subject_name or finding.subject_ip or ""
+    return f"{finding.rule_id}|{subject}"
+
+
+def is_state_finding(finding: Finding) -> bool:
+    """Tell device-state findings (no event keys: they recur every scan) from event findings."""
+    return not finding.keys
+
+
+def fresh_findings(report: Report, reported_state: frozenset[str]) -> tuple[Finding, ...]:
+    """Return what this report adds: every event finding, and state findings not yet announced.
+
+    A device that stays offline is announced once, not every scan; once it recovers its key
+    leaves the stored set, so a new failure is announced again.
+    """
+    return tuple(
+        finding
+        for finding in report.findings
+        if not is_state_finding(finding) or state_key(finding) not in reported_state
+    )
+
+
+def report_summary(report: Report, fresh: tuple[Finding, ...] | None = None) -> dict[str, Any]:
+    """Summarise a report in a few small, JSON-safe fields (bus event, diagnostics)."""
+    new = report.findings if fresh is None else fresh
+    return {
+        "period_start": report.period_start.isoformat(),
+        "period_end": report.period_end.isoformat(),
+        "generated_at": report.generated_at.isoformat(),
+        "entries": report.entry_count,
+        "findings": len(report.findings),
+        **{severity.value: count for severity, count in report.counts_by_severity.items()},
+        "threats": report.threats.total,
+        "unhealthy_devices": report.health.unhealthy,
+        "unknown_keys": len(report.unknown_keys),
+        "new_findings": len(new),
+        "nothing_new": not new and report.threats.total == 0,
+    }

@@ -1,0 +1,202 @@
+"""Form schemas: connection, site choice and options (with the nested-to-flat mapping)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import voluptuous as vol
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .const import (
+    CONF_LOOKBACK_HOURS,
+    CONF_MAX_LOOKBACK_DAYS,
+    CONF_MIN_SEVERITY,
+    CONF_NOTIFY_SERVICES,
+    CONF_PERSISTENT_NOTIFICATION,
+    CONF_REPORT_FILES,
+    CONF_RETENTION_DAYS,
+    CONF_SCAN_INTERVAL,
+    CONF_SITE,
+    DEFAULT_LOOKBACK_HOURS,
+    DEFAULT_MAX_LOOKBACK_DAYS,
+    DEFAULT_MIN_SEVERITY,
+    DEFAULT_RETENTION_DAYS,
+    DEFAULT_SCAN_INTERVAL,
+    MAX_LOOKBACK_HOURS,
+    MAX_MAX_LOOKBACK_DAYS,
+    MAX_RETENTION_DAYS,
+    MAX_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+    SECTION_DELIVERY,
+    SECTION_THRESHOLDS,
+    THRESHOLD_DEFAULTS,
+)
+from .scanner.models import Severity
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from .scanner.models import Site
+
+_PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_CONNECTION = {
+    vol.Required(CONF_HOST): TextSelector(),
+    vol.Optional(CONF_PORT): _PORT,
+    vol.Required(CONF_VERIFY_SSL, default=False): BooleanSelector(),
+}
+USER_SCHEMA = vol.Schema(
+    {
+        **_CONNECTION,
+        vol.Required(CONF_USERNAME): TextSelector(),
+        vol.Required(CONF_PASSWORD): _PASSWORD,
+    }
+)
+RECONFIGURE_SCHEMA = vol.Schema(_CONNECTION)
+REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD})
+
+
+def site_schema(sites: Iterable[Site]) -> vol.Schema:
+    """Offer the gateway's sites by their display names."""
+    options = [SelectOptionDict(value=site.name, label=site.description) for site in sites]
+    return vol.Schema(
+        {
+            vol.Required(CONF_SITE): SelectSelector(
+                SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+            )
+        }
+    )
+
+
+_TOP_LEVEL = (CONF_SCAN_INTERVAL, CONF_LOOKBACK_HOURS, CONF_MAX_LOOKBACK_DAYS, CONF_MIN_SEVERITY)
+_DELIVERY = (
+    CONF_PERSISTENT_NOTIFICATION,
+    CONF_NOTIFY_SERVICES,
+    CONF_REPORT_FILES,
+    CONF_RETENTION_DAYS,
+)
+_INTEGERS = frozenset(
+    {
+        CONF_SCAN_INTERVAL,
+        CONF_LOOKBACK_HOURS,
+        CONF_MAX_LOOKBACK_DAYS,
+        CONF_RETENTION_DAYS,
+        *(key for key, _ in THRESHOLD_DEFAULTS),
+    }
+)
+
+
+def _number(minimum: int, maximum: int, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum,
+            max=maximum,
+            step=1,
+            unit_of_measurement=unit,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+def options_schema(notify_services: list[str]) -> vol.Schema:
+    """Build the form; ``notify_services`` are the notify actions that exist right now."""
+    thresholds = {
+        vol.Required(key, default=default): _number(1, 150, "°C")
+        if key.startswith("temperature")
+        else _number(1, 100, "%")
+        for key, default in THRESHOLD_DEFAULTS
+    }
+    return vol.Schema(
+        {
+            vol.Required(CONF_SCAN_INTERVAL, default=DEFAULT_SCAN_INTERVAL): _number(
+                MIN_SCAN_INTERVAL, MAX_SCAN_INTERVAL, "min"
+            ),
+            vol.Required(CONF_LOOKBACK_HOURS, default=DEFAULT_LOOKBACK_HOURS): _number(
+                1, MAX_LOOKBACK_HOURS, "h"
+            ),
+            vol.Required(CONF_MAX_LOOKBACK_DAYS, default=DEFAULT_MAX_LOOKBACK_DAYS): _number(
+                1, MAX_MAX_LOOKBACK_DAYS, "d"
+            ),
+            vol.Required(CONF_MIN_SEVERITY, default=DEFAULT_MIN_SEVERITY): SelectSelector(
+                SelectSelectorConfig(
+                    options=[severity.value for severity in Severity],
+                    translation_key=CONF_MIN_SEVERITY,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Required(SECTION_DELIVERY): section(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_PERSISTENT_NOTIFICATION, default=True): BooleanSelector(),
+                        vol.Optional(CONF_NOTIFY_SERVICES, default=[]): SelectSelector(
+                            SelectSelectorConfig(
+                                options=notify_services,
+                                multiple=True,
+                                mode=SelectSelectorMode.DROPDOWN,
+                            )
+                        ),
+                        vol.Required(CONF_REPORT_FILES, default=False): BooleanSelector(),
+                        vol.Required(CONF_RETENTION_DAYS, default=DEFAULT_RETENTION_DAYS): _number(
+                            1, MAX_RETENTION_DAYS, "d"
+                        ),
+                    }
+                )
+            ),
+            vol.Required(SECTION_THRESHOLDS): section(vol.Schema(thresholds), {"collapsed": True}),
+        }
+    )
+
+
+def suggested_options(options: Mapping[str, Any], notify_services: list[str]) -> dict[str, Any]:
+    """Nest the stored options the way the form shows them; drop vanished notify actions."""
+    delivery = {key: options[key] for key in _DELIVERY if key in options}
+    if CONF_NOTIFY_SERVICES in delivery:
+        delivery[CONF_NOTIFY_SERVICES] = [
+            name for name in delivery[CONF_NOTIFY_SERVICES] if name in notify_services
+        ]
+    return {
+        **{key: options[key] for key in _TOP_LEVEL if key in options},
+        SECTION_DELIVERY: delivery,
+        SECTION_THRESHOLDS: {key: options[key] for key, _ in THRESHOLD_DEFAULTS if key in options},
+    }
+
+
+def flatten_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn the submitted form into flat options, numbers as integers."""
+    flat = {
+        **{key: value for key, value in user_input.items() if key not in _SECTIONS},
+        **user_input.get(SECTION_DELIVERY, {}),
+        **user_input.get(SECTION_THRESHOLDS, {}),
+    }
+    return {key: int(value) if key in _INTEGERS else value for key, value in flat.items()}
+
+
+_SECTIONS = frozenset({SECTION_DELIVERY, SECTION_THRESHOLDS})
+
+
+def threshold_errors(options: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """Check that every warning threshold is below its critical one."""
+    for kind in ("temperature", "cpu", "memory"):
+        if options[f"{kind}_warning"] >= options[f"{kind}_critical"]:
+            errors["base"] = "threshold_order"
+    return errors

@@ -1,0 +1,1 @@
+"""Home Assistant tests: the integration against the gateway simulator."""

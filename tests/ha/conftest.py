@@ -1,0 +1,141 @@
+"""Fixtures for the Home Assistant tests: the real integration against the gateway simulator.
+
+The simulator serves HTTPS on 127.0.0.1; the integration talks to it through Home Assistant's
+own aiohttp session, exactly as it would talk to a console. Nothing of the integration is mocked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from unittest.mock import PropertyMock, patch
+
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.unifi_scanner.const import (
+    CONF_MIN_SEVERITY,
+    CONF_SITE,
+    CONF_SITE_ID,
+    DOMAIN,
+)
+from tests.simulator import GatewaySimulator, Mode
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from homeassistant.core import HomeAssistant
+
+HOME_SITE_ID = "65f0c4d1e4b0a10b3c9d2e11"
+HOME_CONTROLLER_ID = "9f3c6a1e-2b7d-4e58-9a0c-3d1f5b7e8a21"
+UNIQUE_ID = f"{HOME_CONTROLLER_ID}_{HOME_SITE_ID}"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load the integration from this repository."""
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+def simulator_mode() -> Mode:
+    """Which controller flavour the simulator plays (override per test module)."""
+    return Mode.UNIFI_OS
+
+
+@pytest.fixture
+def simulator_scenario() -> str:
+    """Which scenario the simulator serves."""
+    return "home"
+
+
+@pytest.fixture
+async def simulator(
+    socket_enabled: None,  # noqa: ARG001 - opens loopback sockets for the server
+    simulator_mode: Mode,
+    simulator_scenario: str,
+) -> AsyncIterator[GatewaySimulator]:
+    """Run a gateway on 127.0.0.1 over HTTPS."""
+    sim = GatewaySimulator(mode=simulator_mode, scenario=simulator_scenario)
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+@pytest.fixture
+def entry_data(simulator: GatewaySimulator) -> dict[str, Any]:
+    """Return connection data pointing at the simulator's default site."""
+    return {
+        CONF_HOST: simulator.host,
+        CONF_PORT: simulator.port,
+        CONF_USERNAME: simulator.username,
+        CONF_PASSWORD: simulator.password,
+        CONF_VERIFY_SSL: False,
+        CONF_SITE: "default",
+        CONF_SITE_ID: HOME_SITE_ID,
+    }
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Options of the test entry: every finding notifies, so tests see every report."""
+    return {CONF_MIN_SEVERITY: "low"}
+
+
+@pytest.fixture
+def config_entry(
+    hass: HomeAssistant, entry_data: dict[str, Any], entry_options: dict[str, Any]
+) -> MockConfigEntry:
+    """Add the entry of the simulator's default site (not set up)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home",
+        data=entry_data,
+        options=entry_options,
+        unique_id=UNIQUE_ID,
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> AsyncIterator[MockConfigEntry]:
+    """Set the entry up, let the first scan finish, and unload it at the end."""
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    yield config_entry
+    if config_entry.state is ConfigEntryState.LOADED:
+        assert await hass.config_entries.async_unload(config_entry.entry_id)
+        await hass.async_block_till_done()
+
+
+async def async_next_scan(hass: HomeAssistant, freezer: Any, minutes: float = 60) -> None:
+    """Move time forward to the next scheduled scan and wait until it finished."""
+    from datetime import timedelta  # noqa: PLC0415 - keeps the helper self-contained
+
+    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+        async_fire_time_changed,
+    )
+
+    freezer.tick(timedelta(minutes=minutes))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -1,0 +1,97 @@
+"""Every user-facing text exists: translation keys used in code, form fields, services, icons."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml  # type: ignore[import-untyped]
+from homeassistant.data_entry_flow import section
+
+from custom_components.unifi_scanner import binary_sensor, button, event, sensor
+from custom_components.unifi_scanner.schemas import (
+    REAUTH_SCHEMA,
+    RECONFIGURE_SCHEMA,
+    USER_SCHEMA,
+    options_schema,
+    site_schema,
+)
+
+if TYPE_CHECKING:
+    import voluptuous as vol
+
+PACKAGE = Path(__file__).parents[2] / "custom_components" / "unifi_scanner"
+EN: dict[str, Any] = json.loads((PACKAGE / "translations" / "en.json").read_text("utf-8"))
+ICONS: dict[str, Any] = json.loads((PACKAGE / "icons.json").read_text("utf-8"))
+
+
+def _fields(schema: vol.Schema) -> list[str]:
+    return [str(key) for key in schema.schema]
+
+
+def test_every_form_field_is_named_and_explained() -> None:
+    steps = EN["config"]["step"]
+    forms = {
+        "user": USER_SCHEMA,
+        "reconfigure": RECONFIGURE_SCHEMA,
+        "reauth_confirm": REAUTH_SCHEMA,
+        "site": site_schema([]),
+    }
+    for step, schema in forms.items():
+        for field in _fields(schema):
+            assert field in steps[step]["data"], (step, field)
+            assert field in steps[step]["data_description"], (step, field)
+
+    init = EN["options"]["step"]["init"]
+    for key, value in options_schema([]).schema.items():
+        if isinstance(value, section):
+            texts = init["sections"][str(key)]
+            for field in _fields(value.schema):
+                assert field in texts["data"], field
+                assert field in texts["data_description"], field
+        else:
+            assert str(key) in init["data"]
+            assert str(key) in init["data_description"]
+
+
+def test_translation_keys_used_in_code_exist() -> None:
+    source = "\n".join(path.read_text("utf-8") for path in PACKAGE.glob("*.py"))
+    keys = set(re.findall(r'translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"', source))
+    keys |= set(re.findall(r'_invalid\(key="([a-z_]+)"', source))
+    keys |= {"invalid_auth", "rate_limited", "communication_error"}  # translate_error()
+    assert keys <= set(EN["exceptions"]), keys - set(EN["exceptions"])
+    issues = set(
+        re.findall(r'translation_key="([a-z_]+)",\s*translation_placeholders=\{"entry"', source)
+    )
+    assert issues == {"checkpoint_corrupt", "delivery_failed"}
+    assert issues <= set(EN["issues"])
+    for error in re.findall(r'errors\["base"\] = "([a-z_]+)"', source):
+        assert error in EN["config"]["error"] or error in EN["options"]["error"], error
+
+
+def test_entities_have_names_and_icons() -> None:
+    platforms: dict[str, list[Any]] = {
+        "sensor": list(sensor.SENSORS),
+        "binary_sensor": list(binary_sensor.BINARY_SENSORS),
+        "event": [event.FINDING],
+        "button": [button.SCAN_NOW],
+    }
+    for platform, descriptions in platforms.items():
+        for description in descriptions:
+            key = description.translation_key
+            assert EN["entity"][platform][key]["name"], key
+            assert ICONS["entity"][platform][key]["default"].startswith("mdi:"), key
+
+
+def test_services_are_described() -> None:
+    services = yaml.safe_load((PACKAGE / "services.yaml").read_text("utf-8"))
+    for name, spec in services.items():
+        texts = EN["services"][name]
+        assert texts["name"]
+        assert texts["description"]
+        for field in spec["fields"]:
+            assert texts["fields"][field]["name"], field
+            assert texts["fields"][field]["description"], field
+        assert ICONS["services"][name]["service"].startswith("mdi:")
