@@ -1,9 +1,11 @@
 """Benchmark the scan pipeline without network: parse → normalise → analyse → render.
 
 Payloads are realistic gateway answers from the simulator's generators (70 % legacy events,
-20 % v2 system log, 10 % IPS), serialised with orjson as the gateway would send them. Each stage
-is timed separately (median of several runs); peak memory is measured in a fresh process per size.
-Run through ``scripts/bench``.
+20 % v2 system log, 10 % IPS), serialised with orjson page by page, newest first, in the page
+sizes the client asks for. The pipeline handles them as ``UnifiClient.fetch_since`` does: each
+page is decoded and normalised into an ``EntryCollector``, then dropped, before the next one.
+Each stage is timed separately (median of several runs); peak memory is measured in a fresh
+process per size that reads one page file at a time. Run through ``scripts/bench``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import time
 import types
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +57,9 @@ from custom_components.unifi_scanner.scanner.models import (  # noqa: E402
     Source,
 )
 from custom_components.unifi_scanner.scanner.normalize import (  # noqa: E402
+    EntryCollector,
+    gc_paused,
     normalize_device,
-    normalize_entries,
     normalize_health,
 )
 from custom_components.unifi_scanner.scanner.render import (  # noqa: E402
@@ -68,20 +70,23 @@ from custom_components.unifi_scanner.scanner.render import (  # noqa: E402
 from custom_components.unifi_scanner.scanner.report import build_report  # noqa: E402
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
 
 END = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 SPAN = timedelta(hours=24)
-SHARES = ((Source.EVENT, 0.7), (Source.SYSTEM_LOG, 0.2), (Source.IPS, 0.1))
-_SORT_KEY = attrgetter("time_ms", "source", "id")
+# In the order ``fetch_since`` reads the sources.
+SHARES = ((Source.SYSTEM_LOG, 0.2), (Source.EVENT, 0.7), (Source.IPS, 0.1))
+# Rows per page as the client requests them (``client.SYSTEM_LOG_PAGE_SIZE`` and friends; the
+# client module is not imported here because it pulls in aiohttp).
+PAGE_SIZES = {Source.SYSTEM_LOG: 1000, Source.EVENT: 3000, Source.IPS: 1000}
 MIB = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class Payloads:
-    """What the gateway would send for one size: raw bodies per source plus device state."""
+    """What the gateway would send for one size: page bodies per source plus device state."""
 
-    bodies: dict[Source, bytes]
+    pages: tuple[tuple[Source, bytes], ...]
     devices: tuple[Device, ...]
     health: tuple[HealthSubsystem, ...]
     items: int
@@ -89,7 +94,29 @@ class Payloads:
     @property
     def size(self) -> int:
         """Bytes on the wire."""
-        return sum(len(body) for body in self.bodies.values())
+        return sum(len(body) for _, body in self.pages)
+
+
+def paginate(source: Source, rows: list[dict[str, Any]]) -> list[bytes]:
+    """Serialise rows (oldest first) as the gateway's pages: newest first, in envelopes."""
+    newest_first = rows[::-1]
+    size = PAGE_SIZES[source]
+    chunks = [newest_first[start : start + size] for start in range(0, len(rows), size)]
+    if source is Source.SYSTEM_LOG:
+        return [
+            orjson.dumps(
+                {
+                    "data": chunk,
+                    "page_number": number,
+                    "total_element_count": len(rows),
+                    "total_page_count": len(chunks),
+                }
+            )
+            for number, chunk in enumerate(chunks)
+        ]
+    return [
+        orjson.dumps({"meta": {"rc": "ok", "count": len(rows)}, "data": chunk}) for chunk in chunks
+    ]
 
 
 def generate(total: int) -> Payloads:
@@ -103,43 +130,50 @@ def generate(total: int) -> Payloads:
 
     counts = {source: int(total * share) for source, share in SHARES}
     counts[Source.EVENT] += total - sum(counts.values())
-    legacy = generate_events(counts[Source.EVENT], seed=1, end=END, span=SPAN)
-    system_log = generate_system_log(counts[Source.SYSTEM_LOG], seed=2, end=END, span=SPAN)
-    ips = generate_ips_events(counts[Source.IPS], seed=3, end=END, span=SPAN)
+    rows = {
+        Source.SYSTEM_LOG: generate_system_log(
+            counts[Source.SYSTEM_LOG], seed=2, end=END, span=SPAN
+        ),
+        Source.EVENT: generate_events(counts[Source.EVENT], seed=1, end=END, span=SPAN),
+        Source.IPS: generate_ips_events(counts[Source.IPS], seed=3, end=END, span=SPAN),
+    }
     site = load_scenario("home").sites[0]
     devices = tuple(d for d in (normalize_device(raw) for raw in site.devices) if d is not None)
     health = tuple(h for h in (normalize_health(raw) for raw in site.health) if h is not None)
-    envelope = {"rc": "ok"}
-    bodies = {
-        Source.EVENT: orjson.dumps({"meta": envelope, "data": legacy}),
-        Source.SYSTEM_LOG: orjson.dumps(
-            {
-                "data": system_log,
-                "page_number": 0,
-                "total_element_count": len(system_log),
-                "total_page_count": 1,
-            }
-        ),
-        Source.IPS: orjson.dumps({"meta": envelope, "data": ips}),
-    }
-    return Payloads(bodies, devices, health, len(legacy) + len(system_log) + len(ips))
+    pages = tuple((source, body) for source, _ in SHARES for body in paginate(source, rows[source]))
+    return Payloads(pages, devices, health, sum(map(len, rows.values())))
 
 
 # --- the stages --------------------------------------------------------------------------------
 
 
-def parse(payloads: Payloads) -> dict[Source, list[dict[str, Any]]]:
-    """Decode the bodies: the floor no Python pipeline can beat."""
-    return {source: orjson.loads(body)["data"] for source, body in payloads.bodies.items()}
+def decode(body: bytes) -> list[dict[str, Any]]:
+    """Decode one page the way the client does (collector paused) and return its rows."""
+    with gc_paused():
+        answer = orjson.loads(body)
+    rows: list[dict[str, Any]] = answer["data"]
+    return rows
 
 
-def normalise(items: dict[Source, list[dict[str, Any]]]) -> list[LogEntry]:
-    """Turn raw items into sorted entries, as the client's ``fetch_since`` does."""
-    entries: list[LogEntry] = []
-    for source, batch in items.items():
-        entries.extend(normalize_entries(batch, source))
-    entries.sort(key=_SORT_KEY)
-    return entries
+def parse(payloads: Payloads) -> list[tuple[Source, list[dict[str, Any]]]]:
+    """Decode every page: the floor no Python pipeline can beat."""
+    return [(source, decode(body)) for source, body in payloads.pages]
+
+
+def normalise(pages: list[tuple[Source, list[dict[str, Any]]]]) -> list[LogEntry]:
+    """Normalise decoded pages into sorted entries, as ``fetch_since`` does."""
+    collector = EntryCollector()
+    for source, rows in pages:
+        collector.add(rows, source)
+    return collector.entries()
+
+
+def collect(pages: Iterable[tuple[Source, bytes]]) -> list[LogEntry]:
+    """Decode and normalise page by page, dropping each page before the next arrives."""
+    collector = EntryCollector()
+    for source, body in pages:
+        collector.add(decode(body), source)
+    return collector.entries()
 
 
 def render_all(analysis: Any) -> int:
@@ -157,7 +191,7 @@ def render_all(analysis: Any) -> int:
 
 def pipeline(payloads: Payloads, catalogue: Any) -> int:
     """Everything after the network: bytes in, rendered reports out."""
-    entries = normalise(parse(payloads))
+    entries = collect(payloads.pages)
     analysis = analyze(
         entries,
         catalogue=catalogue,
@@ -169,7 +203,7 @@ def pipeline(payloads: Payloads, catalogue: Any) -> int:
 
 
 def without_gc(payloads: Payloads, catalogue: Any) -> int:
-    """Run the pipeline with the cyclic garbage collector paused (it rescans every new dict)."""
+    """Run the pipeline with the cyclic garbage collector off throughout (what it still costs)."""
     gc.disable()
     try:
         return pipeline(payloads, catalogue)
@@ -245,16 +279,22 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def page_files(directory: Path) -> Iterator[tuple[Source, bytes]]:
+    """Read page files one at a time, as the network would hand them over."""
+    for path in sorted(directory.glob("page-*.json")):
+        yield Source(path.stem.split("-", 2)[2]), path.read_bytes()
+
+
 def child(directory: Path) -> None:
-    """Run the pipeline once on payload files and print peak RSS (MiB) as JSON."""
+    """Run the pipeline once on page files and print peak RSS (MiB) as JSON."""
     catalogue = load_catalogue()
     site = json.loads((directory / "state.json").read_text(encoding="utf-8"))
     devices = tuple(d for d in (normalize_device(raw) for raw in site["devices"]) if d)
     health = tuple(h for h in (normalize_health(raw) for raw in site["health"]) if h)
     baseline = _rss_mib()
-    bodies = {source: (directory / f"{source.value}.json").read_bytes() for source, _ in SHARES}
-    payloads = Payloads(bodies, devices, health, 0)
-    pipeline(payloads, catalogue)
+    entries = collect(page_files(directory))
+    analysis = analyze(entries, catalogue=catalogue, devices=devices, health=health, now=END)
+    render_all(analysis)
     sys.stdout.write(json.dumps({"baseline_mib": baseline, "peak_mib": _rss_mib()}))
 
 
@@ -262,8 +302,8 @@ def peak_memory(payloads: Payloads, raw_site: dict[str, Any]) -> dict[str, float
     """Run the pipeline once in a fresh interpreter and return its memory figures."""
     with tempfile.TemporaryDirectory() as temp:
         directory = Path(temp)
-        for source, body in payloads.bodies.items():
-            (directory / f"{source.value}.json").write_bytes(body)
+        for number, (source, body) in enumerate(payloads.pages):
+            (directory / f"page-{number:05d}-{source.value}.json").write_bytes(body)
         (directory / "state.json").write_text(json.dumps(raw_site), encoding="utf-8")
         result = subprocess.run(  # noqa: S603 - this very script
             [sys.executable, __file__, "--child", str(directory)],

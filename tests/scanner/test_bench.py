@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from custom_components.unifi_scanner.scanner import client
+from custom_components.unifi_scanner.scanner.models import Source
+
+if TYPE_CHECKING:
+    import pytest
 
 ROOT = Path(__file__).parents[2]
 
@@ -42,3 +51,21 @@ def test_bench_rejects_bad_sizes() -> None:
     )
     assert result.returncode == 2
     assert "--sizes" in result.stderr
+
+
+def test_bench_pages_like_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmark feeds the pipeline the page sizes the client really asks for."""
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench", bench)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    spec.loader.exec_module(bench)
+    assert bench.PAGE_SIZES == {
+        Source.SYSTEM_LOG: client.SYSTEM_LOG_PAGE_SIZE,
+        Source.EVENT: client.LEGACY_PAGE_SIZE,
+        Source.IPS: client.IPS_PAGE_SIZE,
+    }
+    pages = bench.paginate(Source.EVENT, [{"_id": str(n), "time": n} for n in range(7000)])
+    assert len(pages) == 3  # 3000 + 3000 + 1000 rows, newest first like the gateway

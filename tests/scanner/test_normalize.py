@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 import pytest
@@ -10,14 +13,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custom_components.unifi_scanner.scanner import normalize
-from custom_components.unifi_scanner.scanner.models import Source
+from custom_components.unifi_scanner.scanner.catalogue import ALLOWED_PLACEHOLDERS
+from custom_components.unifi_scanner.scanner.models import LogEntry, Source
 from custom_components.unifi_scanner.scanner.normalize import (
+    EntryCollector,
+    gc_paused,
     normalize_device,
     normalize_entries,
     normalize_event,
     normalize_health,
     normalize_ips,
     normalize_system_log,
+    sort_entries,
     template_fields,
 )
 from tests.simulator import generate_events, generate_ips_events, generate_system_log
@@ -332,6 +339,26 @@ def test_entries_dispatch_by_source() -> None:
 
 def test_fast_construction_equals_the_constructor() -> None:
     assert normalize._FAST_ENTRY
+    assert normalize._FAST_THREAT
+    threat_args: tuple[Any, ...] = (
+        "ET SCAN x",
+        2_010_935,
+        "Attempted Recon",
+        "blocked",
+        True,
+        2,
+        "45.9.20.1",
+        4444,
+        "192.168.1.5",
+        443,
+        "TCP",
+        "NL",
+    )
+    fast_threat = normalize._fast_threat(*threat_args)
+    slow_threat = normalize._slow_threat(*threat_args)
+    assert type(fast_threat) is type(slow_threat)
+    assert fast_threat == slow_threat
+    assert hash(fast_threat) == hash(slow_threat)
     args: tuple[Any, ...] = (
         Source.EVENT,
         "id1",
@@ -345,15 +372,18 @@ def test_fast_construction_equals_the_constructor() -> None:
         "bb",
         "host",
         None,
-        None,
+        fast_threat,
         WU_CONNECTED,
     )
     fast = normalize._fast_entry(*args)
     slow = normalize._slow_entry(*args)
+    assert type(fast) is LogEntry
     assert fast == slow
     assert repr(fast) == repr(slow)
     assert hash(fast) == hash(slow)
     assert fast.raw is slow.raw
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.key = "changed"  # type: ignore[misc]
 
 
 def test_template_fields_stringify_loose_types() -> None:
@@ -550,7 +580,11 @@ def test_every_simulated_item_normalises() -> None:
     v2 = normalize_entries(system_log, Source.SYSTEM_LOG)
     assert len(v2) == len(system_log)
     assert not [e.message for e in v2 if "{" in e.message]
-    assert all(e.client_name for e in v2 if "CLIENT" in e.raw["parameters"])
+    assert all(
+        entry.client_name
+        for item, entry in zip(system_log, v2, strict=True)
+        if "CLIENT" in item["parameters"]
+    )
     threats = [e.threat for e in v2 if e.key == "THREAT_DETECTED"]
     assert threats
     assert all(t is not None and t.signature and t.src_ip for t in threats)
@@ -601,3 +635,151 @@ def test_more_loose_shapes() -> None:
     assert device is not None
     assert (device.adopted, device.upgradable, device.wan[0].up) == (False, True, True)
     assert device.storage == ()
+
+
+# --- what an entry keeps of its item -----------------------------------------------------------
+
+
+def _addressable(entry: LogEntry) -> dict[str, str]:
+    """Return the template fields a rule can name (the catalogue refuses other placeholders)."""
+    return {k: v for k, v in template_fields(entry).items() if k in ALLOWED_PLACEHOLDERS}
+
+
+def _top_level_scalars(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if type(v) in {str, int, float, bool}}
+
+
+def _assert_keeps_what_rules_read(item: dict[str, Any], entry: LogEntry) -> None:
+    reference = dataclasses.replace(entry, raw=item)
+    assert _addressable(entry) == _addressable(reference)
+    assert {k: entry.raw[k] for k in _top_level_scalars(item)} == _top_level_scalars(item)
+    if entry.raw is not item:  # compacted: nothing nested is kept
+        assert not any(isinstance(value, dict | list) for value in entry.raw.values())
+
+
+def test_nested_items_keep_only_what_rules_and_engine_read() -> None:
+    end = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    system_log = generate_system_log(400, seed=11, end=end)
+    ips = generate_ips_events(100, seed=11, end=end)
+    events = generate_events(400, seed=11, end=end)
+    pairs = [
+        *zip(system_log, normalize_entries(system_log, Source.SYSTEM_LOG), strict=True),
+        *zip(ips, normalize_entries(ips, Source.IPS), strict=True),
+        *zip(events, normalize_entries(events, Source.EVENT), strict=True),
+    ]
+    for item, entry in pairs:
+        _assert_keeps_what_rules_read(item, entry)
+    compacted = [entry for item, entry in pairs if entry.raw is not item]
+    assert len(compacted) >= 500  # every v2 entry and IPS row: they carry nested objects
+    # Nothing nested keeps a page alive, and the cyclic collector never has to look at them.
+    assert not any(gc.is_tracked(entry.raw) for entry in compacted)
+
+    v2 = normalize_system_log(V2_CONNECTED)
+    assert v2 is not None
+    assert v2.raw["CLIENT_name"] == "Phone"
+    assert "parameters" not in v2.raw
+    row = normalize_ips(IPS_ROW)
+    assert row is not None
+    assert row.raw["inner_alert_signature"] == IPS_ROW["inner_alert_signature"]
+    assert not {"srcipGeo", "catname"} & set(row.raw)  # a list and an empty-list geo object
+    assert row.raw["dstipGeo"] is False  # scalars stay, whatever they are
+
+
+def test_flat_legacy_rows_are_kept_as_received() -> None:
+    entry = normalize_event(WU_CONNECTED)
+    assert entry is not None
+    assert entry.raw is WU_CONNECTED
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_KEYS | st.text(max_size=4), _JSON, max_size=10))
+def test_compact_raw_reads_like_the_item(item: dict[str, Any]) -> None:
+    item = {"id": "e", "_id": "e", "timestamp": 1721823456789, "time": 1721823456789} | item
+    for entry in (normalize_system_log(item), normalize_ips(item), normalize_event(item)):
+        if entry is not None:
+            _assert_keeps_what_rules_read(item, entry)
+
+
+# --- page by page ------------------------------------------------------------------------------
+
+
+def _legacy_row(entry_id: str, time_ms: int) -> dict[str, Any]:
+    return {"_id": entry_id, "key": "EVT_LU_Connected", "time": time_ms, "user": "aa"}
+
+
+def test_collector_deduplicates_per_source_across_pages() -> None:
+    collector = EntryCollector(since_ms=1_700_000_000_000, until_ms=1_700_000_009_000)
+    first = [_legacy_row("a", 1_700_000_005_000), _legacy_row("b", 1_700_000_004_000)]
+    second = [
+        _legacy_row("b", 1_700_000_004_000),  # overlapping page
+        _legacy_row("c", 1_700_000_000_000),  # both window ends are inclusive
+        _legacy_row("d", 1_700_000_009_000),
+        _legacy_row("e", 1_699_999_999_999),  # before the window
+        {"_id": "f"},  # no time: unusable
+    ]
+    assert collector.add(first, Source.EVENT) == 2
+    assert collector.add(second, Source.EVENT) == 2
+    assert collector.add([_legacy_row("a", 1_700_000_005_000)], Source.ALARM) == 1
+    assert len(collector) == 5
+    entries = collector.entries()
+    assert [(e.id, e.source) for e in entries] == [
+        ("c", Source.EVENT),
+        ("b", Source.EVENT),
+        ("a", Source.ALARM),
+        ("a", Source.EVENT),
+        ("d", Source.EVENT),
+    ]
+    collector.discard(Source.EVENT)
+    assert [(e.id, e.source) for e in collector.entries()] == [("a", Source.ALARM)]
+
+
+def test_collector_equals_normalising_everything_at_once() -> None:
+    end = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    rows = {
+        Source.EVENT: generate_events(2500, seed=5, end=end)[::-1],
+        Source.SYSTEM_LOG: generate_system_log(900, seed=5, end=end)[::-1],
+        Source.IPS: generate_ips_events(300, seed=5, end=end)[::-1],
+    }
+    collector = EntryCollector()
+    reference: list[LogEntry] = []
+    for source, items in rows.items():
+        for start in range(0, len(items), 700):
+            collector.add(items[start : start + 700], source)
+        reference += normalize_entries(items, source)
+    reference.sort(key=attrgetter("time_ms", "source", "id"))
+    assert collector.entries() == reference
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(list(Source)), st.text("ab", max_size=2)),
+        max_size=30,
+    )
+)
+def test_sort_entries_orders_by_time_source_and_id(keys: list[tuple[int, Source, str]]) -> None:
+    moment = datetime(2025, 1, 1, tzinfo=UTC)
+    entries = [
+        LogEntry(source=source, id=entry_id, key="", time=moment, time_ms=time_ms, message=str(n))
+        for n, (time_ms, source, entry_id) in enumerate(keys)
+    ]
+    expected = sorted(entries, key=attrgetter("time_ms", "source", "id"))
+    sort_entries(entries)
+    assert [e.message for e in entries] == [e.message for e in expected]
+
+
+def test_gc_pause_restores_the_collector_state() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # an application's choice is left alone
+    finally:
+        gc.enable()

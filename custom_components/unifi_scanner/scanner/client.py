@@ -13,10 +13,10 @@ import base64
 import binascii
 import logging
 import math
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
@@ -40,24 +40,30 @@ from .models import (
     FetchResult,
     GatewayInfo,
     HealthSubsystem,
-    LogEntry,
     Site,
     Source,
 )
-from .normalize import normalize_device, normalize_entries, normalize_health
+from .normalize import EntryCollector, gc_paused, normalize_device, normalize_health
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 
     from multidict import CIMultiDictProxy
 
 LOGGER = logging.getLogger(__name__)
 
+type _Pages = AsyncGenerator[list[dict[str, Any]]]
+
 DEFAULT_PORT: Final = 443
 UNIFI_OS_PREFIX: Final = "/proxy/network"
+# Rows per request. Each page is decoded and normalised in one go on the event loop, so a page
+# is kept to about 2 MB of JSON (IPS rows are three times the size of an event row): well under
+# 50 ms of work per page on a slow machine.
 LEGACY_PAGE_SIZE: Final = 3000
 SYSTEM_LOG_PAGE_SIZE: Final = 1000
-IPS_PAGE_SIZE: Final = 10000
+IPS_PAGE_SIZE: Final = 1000
+# Rows normalised between two returns to the event loop when one answer is larger (alarms).
+NORMALIZE_CHUNK: Final = 3000
 # A gateway that keeps announcing more rows must not keep a scan busy forever.
 MAX_PAGES: Final = 1000
 
@@ -160,8 +166,12 @@ def _jwt_csrf(token: str) -> str | None:
 
 
 def _decode(body: bytes) -> Any:
-    """Parse JSON with orjson; raise ``ValueError`` (``orjson.JSONDecodeError``) when it is not."""
-    return orjson.loads(body)
+    """Parse JSON with orjson; raise ``ValueError`` (``orjson.JSONDecodeError``) when it is not.
+
+    A body is at most one page, so the collector can be paused while its objects are created.
+    """
+    with gc_paused():
+        return orjson.loads(body)
 
 
 def _error_code(body: Any) -> str | None:
@@ -228,9 +238,6 @@ def _item_ms(item: Any) -> int | None:
 def _item_id(item: Any) -> Any:
     """Return the ``_id`` of a raw legacy row (None when it has none)."""
     return item.get("_id") if isinstance(item, dict) else None
-
-
-_SORT_KEY = attrgetter("time_ms", "source", "id")
 
 
 @dataclass(kw_only=True)
@@ -621,54 +628,69 @@ class UnifiClient:
 
     async def raw_system_log(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Every v2 system-log entry between ``start`` and ``end``, all pages."""
+        return [row async for page in self._system_log_pages(start, end) for row in page]
+
+    async def _system_log_pages(self, start: datetime, end: datetime) -> _Pages:
+        """Yield the v2 system log page by page (newest first) until the last page."""
         base = {
             "timestampFrom": _ms(_utc(start)),
             "timestampTo": _ms(_utc(end)),
             "pageSize": SYSTEM_LOG_PAGE_SIZE,
         }
-        rows: list[dict[str, Any]] = []
         for page in range(MAX_PAGES):
             answer = await self.request(
                 "POST", "system-log/all", json={**base, "pageNumber": page}, v2=True
             )
             if isinstance(answer, list):
-                rows.extend(answer)
-                break
+                yield answer
+                return
             data = answer.get("data") if isinstance(answer, dict) else None
             if not isinstance(data, list):
                 msg = "The gateway's system log answer has no data list"
                 raise ScannerResponseError(msg)
-            rows.extend(data)
             pages = answer.get("total_page_count")
-            if not data or not isinstance(pages, int) or page + 1 >= pages:
-                break
-        return rows
+            del answer
+            last = not data or not isinstance(pages, int) or page + 1 >= pages
+            yield data
+            del data
+            if last:
+                return
 
-    async def _legacy_paged(self, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    async def _legacy_pages(self, path: str, body: dict[str, Any]) -> _Pages:
         """Page a legacy POST by ``_start`` offset while ``meta.count`` says rows are left."""
-        rows: list[dict[str, Any]] = []
+        received = 0
         for _ in range(MAX_PAGES):
             envelope = await self.request(
-                "POST", path, json={**body, "_start": len(rows), "_limit": LEGACY_PAGE_SIZE}
+                "POST", path, json={**body, "_start": received, "_limit": LEGACY_PAGE_SIZE}
             )
             data = _data(envelope)
-            rows.extend(data)
             total = _count(envelope)
-            if not data or total is None or total <= len(rows):
-                break
-        return rows
+            del envelope
+            received += len(data)
+            last = not data or total is None or total <= received
+            yield data
+            del data
+            if last:
+                return
 
     async def raw_events(self, since: datetime) -> list[dict[str, Any]]:
         """Legacy ``stat/event`` rows since ``since`` (the window is whole hours, so coarse)."""
+        return [row async for page in self._event_pages(since) for row in page]
+
+    def _event_pages(self, since: datetime) -> _Pages:
         hours = (datetime.now(UTC) - _utc(since)).total_seconds() / 3600
         within = max(1, math.ceil(hours))
-        return await self._legacy_paged("stat/event", {"_sort": "-time", "within": within})
+        return self._legacy_pages("stat/event", {"_sort": "-time", "within": within})
 
     async def raw_alarms(self, since: datetime) -> list[dict[str, Any]]:
         """Alarms (archived or not) raised since ``since``; unparseable times are kept."""
+        return [row async for page in self._alarm_pages(since) for row in page]
+
+    async def _alarm_pages(self, since: datetime) -> _Pages:
+        """Alarms come in one answer; it is one page."""
         since_ms = _ms(_utc(since))
         envelope = await self.request("GET", "list/alarm")
-        return [
+        yield [
             item
             for item in _data(envelope)
             if (moment := _item_ms(item)) is None or moment >= since_ms
@@ -681,9 +703,12 @@ class UnifiClient:
         ``end`` down to the oldest row seen, which works whether or not the gateway honours a
         ``_start`` offset on this endpoint; overlapping rows are dropped by id.
         """
+        return [row async for page in self._ips_pages(start, end) for row in page]
+
+    async def _ips_pages(self, start: datetime, end: datetime) -> _Pages:
+        """Yield IPS rows page by page, each without the rows an earlier page had."""
         start_ms, end_ms = _ms(_utc(start)), _ms(_utc(end))
-        rows: list[dict[str, Any]] = []
-        seen: set[str] = set()
+        seen: set[Any] = set()
         for _ in range(MAX_PAGES):
             envelope = await self.request(
                 "POST",
@@ -691,15 +716,19 @@ class UnifiClient:
                 json={"start": start_ms, "end": end_ms, "_sort": "-time", "_limit": IPS_PAGE_SIZE},
             )
             data = _data(envelope)
+            total = _count(envelope)
+            del envelope
             fresh = [item for item in data if _item_id(item) not in seen]
             seen.update(_item_id(item) for item in fresh)
-            rows.extend(fresh)
-            total = _count(envelope)
             times = [moment for item in data if (moment := _item_ms(item)) is not None]
-            if not fresh or total is None or total <= len(data) or not times:
-                break
+            last = not fresh or total is None or total <= len(data) or not times
+            del data
+            if fresh:
+                yield fresh
+            del fresh
+            if last:
+                return
             end_ms = min(times)
-        return rows
 
     # --- one collection ------------------------------------------------------------------------
 
@@ -708,35 +737,40 @@ class UnifiClient:
 
         Entries are deduplicated per source by id and sorted by (time, source, id); the engine
         deduplicates across sources. A legacy endpoint answering 404 is recorded as unsupported.
+
+        Each page is normalised as soon as it arrives and then dropped, so memory holds one page
+        of gateway JSON at a time and the event loop is never busy for more than one page:
+        decoding it and normalising it are two separate turns of the loop.
         """
         since = _utc(since)
         until = _utc(until) if until is not None else datetime.now(UTC)
         capabilities = await self.probe()
         unsupported: set[Source] = set()
-        entries: list[LogEntry] = []
+        collector = EntryCollector(since_ms=_ms(since), until_ms=_ms(until))
 
-        fetchers: tuple[tuple[Source, bool, Callable[[], Awaitable[list[dict[str, Any]]]]], ...] = (
-            (Source.SYSTEM_LOG, capabilities.system_log, lambda: self.raw_system_log(since, until)),
-            (Source.EVENT, capabilities.legacy_events, lambda: self.raw_events(since)),
-            (Source.ALARM, capabilities.alarms, lambda: self.raw_alarms(since)),
-            (Source.IPS, capabilities.ips, lambda: self.raw_ips_events(since, until)),
+        fetchers: tuple[tuple[Source, bool, Callable[[], _Pages]], ...] = (
+            (
+                Source.SYSTEM_LOG,
+                capabilities.system_log,
+                lambda: self._system_log_pages(since, until),
+            ),
+            (Source.EVENT, capabilities.legacy_events, lambda: self._event_pages(since)),
+            (Source.ALARM, capabilities.alarms, lambda: self._alarm_pages(since)),
+            (Source.IPS, capabilities.ips, lambda: self._ips_pages(since, until)),
         )
-        for source, supported, fetch in fetchers:
+        for source, supported, pages in fetchers:
             if not supported:
                 unsupported.add(source)
                 continue
             try:
-                items = await fetch()
+                await self._collect(pages(), source, collector)
             except ScannerUnsupportedError:
                 LOGGER.debug("%s is not supported by this gateway", source)
+                collector.discard(source)
                 unsupported.add(source)
-                continue
-            entries.extend(normalize_entries(items, source))
 
-        since_ms, until_ms = _ms(since), _ms(until)
-        entries = [entry for entry in entries if since_ms <= entry.time_ms <= until_ms]
-        entries.sort(key=_SORT_KEY)
-
+        entries = collector.entries()
+        del collector
         try:
             devices = await self.devices()
         except ScannerUnsupportedError:
@@ -754,6 +788,22 @@ class UnifiClient:
             capabilities=capabilities,
             unsupported=frozenset(unsupported),
         )
+
+    @staticmethod
+    async def _collect(pages: _Pages, source: Source, collector: EntryCollector) -> None:
+        """Normalise each page on its own turn of the loop, then let it go."""
+        async with aclosing(pages):
+            while (page := await anext(pages, None)) is not None:
+                for start in range(0, len(page), NORMALIZE_CHUNK):
+                    await asyncio.sleep(0)  # the page was decoded in the turn that just ended
+                    chunk = (
+                        page
+                        if len(page) <= NORMALIZE_CHUNK
+                        else page[start : start + NORMALIZE_CHUNK]
+                    )
+                    collector.add(chunk, source)
+                    del chunk
+                del page
 
     async def close(self) -> None:
         """Log out, best effort; never raises. The session stays open (the caller owns it)."""

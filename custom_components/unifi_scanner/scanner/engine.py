@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
+from itertools import compress
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -113,27 +114,39 @@ def _classify(
 ) -> tuple[dict[str, list[LogEntry]], list[LogEntry], dict[str, int]]:
     """Bucket entries by rule (threats apart), skip repeated ids, count unclaimed keys.
 
-    The hot loop of a scan: one set and one dict look-up per entry, regexes only for the few
-    keys several rules share.
+    The hot loop of a scan: one set and one dict look-up per entry. A key that no
+    disambiguated rule claims always resolves to the same rule, so it is matched once per
+    analysis; only the few keys several rules share are matched entry by entry.
     """
     by_rule: dict[str, list[LogEntry]] = {}
     threat_entries: list[LogEntry] = []
     unknown: dict[str, int] = {}
     seen: dict[Source, set[str]] = {source: set() for source in Source}
     match = catalogue.match
+    per_entry = {
+        key for rule in catalogue.rules if rule.disambiguated for key in rule.keys | rule.v2_keys
+    }
+    resolved: dict[str, Rule] = {}
     for entry in entries:
-        if entry.id:
+        entry_id = entry.id
+        if entry_id:
             ids = seen[entry.source]
-            if entry.id in ids:
+            if entry_id in ids:
                 continue
-            ids.add(entry.id)
+            ids.add(entry_id)
         if entry.threat is not None:
             threat_entries.append(entry)
             continue
-        rule = match(entry)
+        key = entry.key
+        rule = resolved.get(key)
         if rule is None:
-            unknown[entry.key] = unknown.get(entry.key, 0) + 1
-            continue
+            if key not in unknown or key in per_entry:
+                rule = match(entry)
+            if rule is None:
+                unknown[key] = unknown.get(key, 0) + 1
+                continue
+            if key not in per_entry:
+                resolved[key] = rule
         bucket = by_rule.get(rule.id)
         if bucket is None:
             by_rule[rule.id] = [entry]
@@ -163,8 +176,13 @@ def _ip_key(entry: LogEntry) -> str:
 
 
 def _role_name(entry: LogEntry, roles: tuple[str, ...], part: str = "name") -> str:
-    """Read a v2 parameter role's ``name`` (or another part) that no typed field keeps."""
-    params = entry.raw.get("parameters")
+    """Read a v2 parameter role's ``name`` (or another part) that no typed field keeps.
+
+    Normalised entries keep roles flattened as ``ROLE_part``; an entry built by hand may still
+    carry the gateway's nested ``parameters``.
+    """
+    raw = entry.raw
+    params = raw.get("parameters")
     if isinstance(params, Mapping):
         for role in roles:
             value = params.get(role)
@@ -172,6 +190,11 @@ def _role_name(entry: LogEntry, roles: tuple[str, ...], part: str = "name") -> s
                 text = value.get(part)
                 if isinstance(text, str) and text:
                     return text
+        return ""
+    for role in roles:
+        text = raw.get(f"{role}_{part}")
+        if isinstance(text, str) and text:
+            return text
     return ""
 
 
@@ -219,6 +242,7 @@ def _threat_actor(entry: LogEntry) -> str:
 
 
 _time_ms = attrgetter("time_ms")
+_source = attrgetter("source")
 
 
 def _dedupe(entries: list[LogEntry], actor: _KeyFn) -> list[LogEntry]:
@@ -227,44 +251,43 @@ def _dedupe(entries: list[LogEntry], actor: _KeyFn) -> list[LogEntry]:
     Within one source every entry is its own occurrence (ids are unique per source). Across
     sources, an entry about the same actor within the tolerance of a kept occurrence that its
     source has not confirmed yet is that occurrence seen again; the oldest such occurrence is
-    confirmed first. One pass in time order: per actor and source a queue holds the times of
-    occurrences that source has not confirmed, so each entry costs O(1) amortised.
+    confirmed first. Entries are grouped by actor, and only actors reported by several sources
+    are walked in time order: per source a queue holds the times of occurrences that source has
+    not confirmed, so each entry costs O(1) amortised. The result keeps the time order.
     """
-    present = {entry.source for entry in entries}
-    if len(present) < 2:
+    if len(set(map(_source, entries))) < 2:
         return entries
     ordered = sorted(entries, key=_time_ms)
-    keys = [actor(entry) for entry in ordered]
-    seen_from: dict[str, int] = {}
-    for key, entry in zip(keys, ordered, strict=True):
-        seen_from[key] = seen_from.get(key, 0) | _SOURCE_BIT[entry.source]
+    by_actor: dict[str, list[int]] = {}
+    for index, key in enumerate(map(actor, ordered)):
+        positions = by_actor.get(key)
+        if positions is None:
+            by_actor[key] = [index]
+        else:
+            positions.append(index)
+    keep = [True] * len(ordered)
     tolerance = DEDUP_TOLERANCE_MS
-    waiting: dict[str, dict[Source, deque[int]]] = {}
-    kept: list[LogEntry] = []
-    for key, entry in zip(keys, ordered, strict=True):
-        sources = seen_from[key]
-        if not sources & (sources - 1):  # this actor was reported by one source only
-            kept.append(entry)
+    for positions in by_actor.values():
+        if len(positions) < 2:
             continue
-        queues = waiting.get(key)
-        if queues is None:
-            queues = waiting[key] = {source: deque() for source in present}
-        time_ms = entry.time_ms
-        source = entry.source
-        pending = queues[source]
-        while pending and time_ms - pending[0] > tolerance:
-            pending.popleft()
-        if pending:
-            pending.popleft()
+        queues: dict[Source, deque[int]] = {ordered[i].source: deque() for i in positions}
+        if len(queues) < 2:  # this actor was reported by one source only
             continue
-        for other, queue in queues.items():
-            if other is not source:
-                queue.append(time_ms)
-        kept.append(entry)
-    return kept
-
-
-_SOURCE_BIT = {source: 1 << index for index, source in enumerate(Source)}
+        for index in positions:
+            entry = ordered[index]
+            time_ms = entry.time_ms
+            source = entry.source
+            pending = queues[source]
+            while pending and time_ms - pending[0] > tolerance:
+                pending.popleft()
+            if pending:
+                pending.popleft()
+                keep[index] = False
+                continue
+            for other, queue in queues.items():
+                if other is not source:
+                    queue.append(time_ms)
+    return list(compress(ordered, keep))
 
 
 # --- findings ----------------------------------------------------------------------------------
@@ -272,6 +295,9 @@ _SOURCE_BIT = {source: 1 << index for index, source in enumerate(Source)}
 
 def _per_subject(rule: Rule, entries: Iterable[LogEntry]) -> list[_Ranked]:
     """One finding per subject of a plain rule."""
+    if rule.subject == "site":
+        everything = list(entries)
+        return [_finding(rule, everything)] if everything else []
     key = _SUBJECT_KEYS[rule.subject]
     groups: dict[str, list[LogEntry]] = {}
     for entry in entries:
@@ -290,9 +316,27 @@ def _finding(
     extra: Mapping[str, str] | None = None,
     subject: tuple[str | None, str | None, str | None] | None = None,
 ) -> _Ranked:
-    """Aggregate entries of one rule and subject into a finding, rendering its text once."""
-    first = min(entries, key=_time_ms)
-    last = max(entries, key=_time_ms)
+    """Aggregate entries of one rule and subject into a finding, rendering its text once.
+
+    A site-wide finding spans every chatter entry of the period, so its oldest, newest, keys
+    and clients are gathered in a single pass over the entries.
+    """
+    site = rule.subject == "site"
+    first = last = entries[0]
+    low = high = first.time_ms
+    keys: set[str] = set()
+    actors: set[str] = set()
+    for entry in entries:
+        moment = entry.time_ms
+        if moment < low:
+            low, first = moment, entry
+        elif moment > high:
+            high, last = moment, entry
+        keys.add(entry.key)
+        if site:
+            actors.add(
+                entry.client_mac or entry.client_name or entry.device_mac or entry.ip or ""
+            )  # ``_site_actor``, inlined
     name, mac, ip = subject or _subject(rule.subject, entries, last)
     fields = template_fields(last)
     fields.update(
@@ -301,8 +345,8 @@ def _finding(
         subject_ip=ip or "",
         count=str(len(entries)),
     )
-    if rule.subject == "site":
-        fields["clients"] = str(len({_site_actor(entry) for entry in entries} - {""}))
+    if site:
+        fields["clients"] = str(len(actors - {""}))
     if ip:
         fields.setdefault("ip", ip)
     if extra:
@@ -321,7 +365,7 @@ def _finding(
         count=len(entries),
         first_seen=first.time,
         last_seen=last.time,
-        keys=tuple(sorted({entry.key for entry in entries})),
+        keys=tuple(sorted(keys)),
     )
     return last.time_ms, finding
 

@@ -1,7 +1,7 @@
 """Typed models shared by the client, the engine and the reports.
 
 Wire data is normalised into these frozen dataclasses at the boundary; only ``raw`` keeps the
-gateway's original item (for diagnostics and for rule fields that have no typed home).
+gateway's fields (for diagnostics and for rule fields that have no typed home).
 Every ``datetime`` here is timezone-aware UTC.
 """
 
@@ -112,6 +112,10 @@ class LogEntry:
 
     ``key`` is the legacy ``EVT_*`` key or the v2 system-log key (``CLIENT_CONNECTED`` …).
     ``device_*`` name the UniFi device involved (AP, switch, gateway), ``client_*`` the client.
+    ``raw`` is the gateway item as far as rules can read it: a flat legacy row as received; a
+    nested item (v2 entry, IPS row) with its top-level scalars, its parameter roles flattened
+    as ``ROLE_name``/``ROLE_id``/``ROLE_ip`` and its ``source``/``destination``/``trigger``
+    fields as ``group_field``, nested objects dropped (``normalize.template_fields``).
     """
 
     source: Source

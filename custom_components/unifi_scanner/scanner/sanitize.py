@@ -47,7 +47,6 @@ _LEADING_MARKER_RE = re.compile(r"^([-+=])")
 _ORDERED_MARKER_RE = re.compile(r"^(\d+)([.)])")
 
 # Autolink material that GFM turns into links even without brackets.
-_SCHEME_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):/{2}")
 _MAILTO_RE = re.compile(r"(?i)\b(mailto|javascript|data|vbscript|file):")
 _WWW_RE = re.compile(r"(?i)\bwww\.")
 _EMAIL_RE = re.compile(r"(?<=[\w.+-])@(?=[\w-]+\.[\w.-])")
@@ -99,7 +98,7 @@ def defang_urls(text: str) -> str:
     """Make URLs and e-mail addresses non-clickable while keeping them readable."""
     if ":" not in text and "@" not in text and "." not in text:
         return text
-    text = _SCHEME_RE.sub(r"\1[:]//", text)
+    text = text.replace("://", "[:]//")
     text = _MAILTO_RE.sub(r"\1[:]", text)
     text = _WWW_RE.sub(lambda match: match.group(0)[:-1] + "[.]", text)
     return _EMAIL_RE.sub("[@]", text)

@@ -178,23 +178,29 @@ def _threat_group(group: _Group) -> ThreatGroup:
 
 
 def _busiest(counts: dict[str, int]) -> list[str]:
-    """Keys by descending count, ties by name (stable across runs)."""
-    return [key for key, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    """Keys by descending count, ties by name (stable across runs).
+
+    Sorting by name and then, stably, by count needs no per-item key tuple: a scan can see
+    thousands of distinct source addresses.
+    """
+    keys = sorted(counts)
+    keys.sort(key=counts.__getitem__, reverse=True)  # reverse keeps ties in name order
+    return keys
 
 
 def _top_sources(
     counts: dict[str, int], categories: dict[str, dict[str, int]]
 ) -> tuple[ThreatSource, ...]:
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    chosen = [item for item in ranked if item[1] >= TOP_SOURCE_MIN_EVENTS] or ranked
+    ranked = _busiest(counts)
+    chosen = [ip for ip in ranked if counts[ip] >= TOP_SOURCE_MIN_EVENTS] or ranked
     return tuple(
         ThreatSource(
             ip=ip,
-            count=count,
+            count=counts[ip],
             internal=is_internal(ip),
             categories=tuple(_busiest(categories[ip])),
         )
-        for ip, count in chosen[:TOP_SOURCE_LIMIT]
+        for ip in chosen[:TOP_SOURCE_LIMIT]
     )
 
 
