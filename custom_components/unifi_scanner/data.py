@@ -11,6 +11,7 @@ from homeassistant.config_entries import ConfigEntry
 from .const import (
     CONF_CPU_CRITICAL,
     CONF_CPU_WARNING,
+    CONF_HTML_NOTIFY_SERVICES,
     CONF_LOOKBACK_HOURS,
     CONF_MAX_LOOKBACK_DAYS,
     CONF_MEMORY_CRITICAL,
@@ -65,9 +66,15 @@ class ScannerOptions:
     min_severity: Severity
     persistent_notification: bool
     notify_services: tuple[str, ...]
+    html_notify_services: tuple[str, ...]
     report_files: bool
     retention_days: int
     thresholds: Thresholds
+
+    @property
+    def notify_targets(self) -> tuple[str, ...]:
+        """Every notify action that receives the report (plain first, then HTML-only ones)."""
+        return tuple(dict.fromkeys((*self.notify_services, *self.html_notify_services)))
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> ScannerOptions:
@@ -82,6 +89,7 @@ class ScannerOptions:
             min_severity=Severity(options.get(CONF_MIN_SEVERITY, DEFAULT_MIN_SEVERITY)),
             persistent_notification=options.get(CONF_PERSISTENT_NOTIFICATION, True),
             notify_services=tuple(options.get(CONF_NOTIFY_SERVICES, ())),
+            html_notify_services=tuple(options.get(CONF_HTML_NOTIFY_SERVICES, ())),
             report_files=options.get(CONF_REPORT_FILES, False),
             retention_days=options.get(CONF_RETENTION_DAYS, DEFAULT_RETENTION_DAYS),
             thresholds=Thresholds(

@@ -1,8 +1,9 @@
 """Deliver a report: events, persistent notification, notify services and report files.
 
 Every channel reports success or failure on its own; the coordinator commits the checkpoint only
-when all enabled channels succeeded. A channel failing three scans in a row raises a repair issue
-naming it, cleared once every channel works again.
+when all enabled channels succeeded, and finding events fire only then, so each occurrence is
+announced exactly once however many attempts its report needed. A channel failing three scans in
+a row raises a repair issue naming it, cleared once every channel works again.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class _Rendered:
     markdown: str | None
 
 
-def _render(report: Report, options: ScannerOptions, *, files: bool) -> _Rendered:
+def _render(report: Report, options: ScannerOptions, *, files: bool, html: bool) -> _Rendered:
     """Render every text a delivery needs (run in the executor for large reports)."""
     tz = dt_util.get_default_time_zone()
     minimum = options.min_severity
@@ -73,14 +74,14 @@ def _render(report: Report, options: ScannerOptions, *, files: bool) -> _Rendere
             report, tz=tz, max_chars=NOTIFICATION_MAX_CHARS, min_severity=minimum
         ),
         notify=render_markdown(report, tz=tz, max_chars=NOTIFY_MAX_CHARS, min_severity=minimum),
-        html=render_html(report, tz=tz) if files else None,
+        html=render_html(report, tz=tz) if files or html else None,
         markdown=render_markdown(report, tz=tz, max_chars=FILE_MAX_CHARS) if files else None,
     )
 
 
 def _enabled_channels(options: ScannerOptions) -> set[str]:
     """Name every channel the options switch on."""
-    channels = {f"notify.{service}" for service in options.notify_services}
+    channels = {f"notify.{service}" for service in options.notify_targets}
     if options.persistent_notification:
         channels.add(CHANNEL_NOTIFICATION)
     if options.report_files:
@@ -105,14 +106,17 @@ class ReportDelivery:
 
         Only ``fresh`` findings (see ``fresh_findings``) trigger notifications and events;
         findings below the minimum severity are announced as events but do not notify.
+        Finding events fire only once every channel took the report: a retry aggregates the
+        failed attempt's entries with newer ones, so announcing the failed attempt's findings
+        would repeat or miss occurrences in the event stream.
         """
-        self._announce(report, fresh)
         rank = options.min_severity.rank
         notify = any(finding.severity.rank <= rank for finding in fresh)
         files = options.report_files and bool(fresh)
         results: dict[str, bool] = {}
         if notify or files:
-            render = partial(_render, report, options, files=files)
+            html = notify and bool(options.html_notify_services)
+            render = partial(_render, report, options, files=files, html=html)
             rendered = (
                 await self._hass.async_add_executor_job(render)
                 if files or report.entry_count > LARGE_BATCH
@@ -127,26 +131,31 @@ class ReportDelivery:
                 )
                 results[CHANNEL_NOTIFICATION] = True
             if notify:
-                for service in options.notify_services:
-                    results[f"notify.{service}"] = await self._notify(service, rendered)
+                for service in options.notify_targets:
+                    results[f"notify.{service}"] = await self._notify(
+                        service, rendered, html=service in options.html_notify_services
+                    )
             if files and rendered.html is not None and rendered.markdown is not None:
                 results[CHANNEL_FILES] = await self._write(
                     report.generated_at, rendered.html, rendered.markdown, options
                 )
         self._track_failures(results, _enabled_channels(options))
-        return DeliveryOutcome(results=results, notified=notify and any(results.values()))
+        outcome = DeliveryOutcome(results=results, notified=notify and any(results.values()))
+        self._announce(report, fresh, findings=outcome.ok)
+        return outcome
 
     def committed(self) -> None:
         """Forget what was announced: the checkpoint now excludes those entries."""
         self._announced.clear()
 
-    def _announce(self, report: Report, fresh: tuple[Finding, ...]) -> None:
-        """Fire the bus events and the event entity, each new finding only once.
+    def _announce(self, report: Report, fresh: tuple[Finding, ...], *, findings: bool) -> None:
+        """Fire the report event and, when ``findings``, each new finding's event once.
 
-        A retry after a failed delivery sees the same findings again; they are not re-fired.
+        A scan whose delivery succeeded but whose commit failed is retried with the same
+        findings; they are not re-fired until the checkpoint moved.
         """
         base = {"entry_id": self._entry.entry_id, "site": clean(report.site, max_len=100)}
-        for finding in fresh:
+        for finding in fresh if findings else ():
             key = (
                 state_key(finding),
                 finding.subject_ip,
@@ -160,15 +169,16 @@ class ReportDelivery:
             async_dispatcher_send(self._hass, signal_finding(self._entry.entry_id), data)
         self._hass.bus.async_fire(EVENT_REPORT, base | report_summary(report, fresh))
 
-    async def _notify(self, service: str, rendered: _Rendered) -> bool:
-        """Call ``notify.<service>`` with the title and the Markdown report."""
+    async def _notify(self, service: str, rendered: _Rendered, *, html: bool) -> bool:
+        """Call ``notify.<service>`` with the title and the Markdown report.
+
+        E-mail notifiers (such as SMTP) show ``data.html`` instead of the text when given.
+        """
+        message: dict[str, Any] = {"title": rendered.title, "message": rendered.notify}
+        if html and rendered.html is not None:
+            message["data"] = {"html": rendered.html}
         try:
-            await self._hass.services.async_call(
-                "notify",
-                service,
-                {"title": rendered.title, "message": rendered.notify},
-                blocking=True,
-            )
+            await self._hass.services.async_call("notify", service, message, blocking=True)
         except Exception as err:  # noqa: BLE001 - any failure of a target must not stop the rest
             LOGGER.warning("Sending the report to notify.%s failed: %s", service, err)
             return False

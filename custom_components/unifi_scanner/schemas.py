@@ -28,6 +28,7 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    CONF_HTML_NOTIFY_SERVICES,
     CONF_LOOKBACK_HOURS,
     CONF_MAX_LOOKBACK_DAYS,
     CONF_MIN_SEVERITY,
@@ -92,6 +93,7 @@ _TOP_LEVEL = (CONF_SCAN_INTERVAL, CONF_LOOKBACK_HOURS, CONF_MAX_LOOKBACK_DAYS, C
 _DELIVERY = (
     CONF_PERSISTENT_NOTIFICATION,
     CONF_NOTIFY_SERVICES,
+    CONF_HTML_NOTIFY_SERVICES,
     CONF_REPORT_FILES,
     CONF_RETENTION_DAYS,
 )
@@ -114,6 +116,14 @@ def _number(minimum: int, maximum: int, unit: str) -> NumberSelector:
             step=1,
             unit_of_measurement=unit,
             mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+def _services(notify_services: list[str]) -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=notify_services, multiple=True, mode=SelectSelectorMode.DROPDOWN
         )
     )
 
@@ -148,12 +158,9 @@ def options_schema(notify_services: list[str]) -> vol.Schema:
                 vol.Schema(
                     {
                         vol.Required(CONF_PERSISTENT_NOTIFICATION, default=True): BooleanSelector(),
-                        vol.Optional(CONF_NOTIFY_SERVICES, default=[]): SelectSelector(
-                            SelectSelectorConfig(
-                                options=notify_services,
-                                multiple=True,
-                                mode=SelectSelectorMode.DROPDOWN,
-                            )
+                        vol.Optional(CONF_NOTIFY_SERVICES, default=[]): _services(notify_services),
+                        vol.Optional(CONF_HTML_NOTIFY_SERVICES, default=[]): _services(
+                            notify_services
                         ),
                         vol.Required(CONF_REPORT_FILES, default=False): BooleanSelector(),
                         vol.Required(CONF_RETENTION_DAYS, default=DEFAULT_RETENTION_DAYS): _number(
@@ -170,10 +177,9 @@ def options_schema(notify_services: list[str]) -> vol.Schema:
 def suggested_options(options: Mapping[str, Any], notify_services: list[str]) -> dict[str, Any]:
     """Nest the stored options the way the form shows them; drop vanished notify actions."""
     delivery = {key: options[key] for key in _DELIVERY if key in options}
-    if CONF_NOTIFY_SERVICES in delivery:
-        delivery[CONF_NOTIFY_SERVICES] = [
-            name for name in delivery[CONF_NOTIFY_SERVICES] if name in notify_services
-        ]
+    for key in (CONF_NOTIFY_SERVICES, CONF_HTML_NOTIFY_SERVICES):
+        if key in delivery:
+            delivery[key] = [name for name in delivery[key] if name in notify_services]
     return {
         **{key: options[key] for key in _TOP_LEVEL if key in options},
         SECTION_DELIVERY: delivery,

@@ -294,6 +294,7 @@ async def test_options_flow(hass: HomeAssistant) -> None:
         CONF_MIN_SEVERITY: "severe",
         "persistent_notification": False,
         CONF_NOTIFY_SERVICES: ["phone"],
+        "html_notify_services": [],
         CONF_REPORT_FILES: True,
         "retention_days": 14,
         "temperature_warning": 70,
@@ -316,4 +317,5 @@ async def test_options_flow_defaults(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options[CONF_SCAN_INTERVAL] == 60
     assert entry.options[CONF_NOTIFY_SERVICES] == []
+    assert entry.options["html_notify_services"] == []
     assert entry.options["persistent_notification"] is True
