@@ -28,6 +28,7 @@ from .scanner.exceptions import (
     ScannerRateLimitError,
 )
 from .scanner.report import build_report
+from .scanner.sanitize import clean
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -48,7 +49,8 @@ def translate_error(err: ScannerError) -> tuple[str, dict[str, str]]:
         return "invalid_auth", {}
     if isinstance(err, ScannerRateLimitError):
         return "rate_limited", {}
-    return "communication_error", {"error": str(err) or type(err).__name__}
+    # The message may quote the gateway (an error code, a path): cleaned like any gateway string.
+    return "communication_error", {"error": clean(str(err), max_len=200) or type(err).__name__}
 
 
 @dataclass(slots=True)
