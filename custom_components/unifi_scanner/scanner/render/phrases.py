@@ -1,0 +1,62 @@
+"""Wording every format shares, so Markdown, text and HTML summarise a report identically.
+
+The phrases read only the view model's counts and cleaned strings; the notes are fixed text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from .view import View
+
+TIMES: Final = "\u00d7"  # the multiplication sign of "3 times"
+
+DETECTION_ONLY_NOTE: Final = (
+    "Nothing was blocked: intrusion prevention runs in detection-only (IDS) mode. "
+    "Switch it to a blocking mode (IPS) in the Network application's security settings "
+    "so these threats are stopped, not only reported."
+)
+UNKNOWN_NOTE: Final = (
+    "These event keys are not in the rule catalogue yet. Reporting them (key and count) "
+    "helps add rules for them."
+)
+
+
+def plural(count: int, word: str, irregular: str | None = None) -> str:
+    """Return "1 word" or "N words" (or "N irregular")."""
+    return f"{count} {word if count == 1 else (irregular or word + 's')}"
+
+
+def findings_phrase(view: View) -> str:
+    """Return the findings per severity, e.g. "1 severe, 2 low findings"."""
+    total = sum(count for _, _, count in view.severity_counts)
+    parts = [f"{count} {label.lower()}" for _, label, count in view.severity_counts if count]
+    if not parts:
+        return "no findings"
+    return ", ".join(parts) + (" finding" if total == 1 else " findings")
+
+
+def threat_phrase(view: View) -> str:
+    """Return the IPS alert total with its blocked/detected split."""
+    if not view.threat_total:
+        return "no IPS alerts"
+    return (
+        f"{plural(view.threat_total, 'IPS alert')} "
+        f"({view.threat_blocked} blocked, {view.threat_detected} detected only)"
+    )
+
+
+def device_phrase(view: View) -> str:
+    """Return how many devices need attention out of all."""
+    if not view.devices_total:
+        return "no device data"
+    bad = len(view.unhealthy) + view.unhealthy_more
+    if not bad:
+        return f"all {plural(view.devices_total, 'device')} healthy"
+    return f"{bad} of {plural(view.devices_total, 'device')} need attention"
+
+
+def nothing_new_sentence(view: View) -> str:
+    """Return the sentence that replaces the summary of an empty period."""
+    return f"Nothing new since {view.period_start}."

@@ -1,0 +1,312 @@
+"""The view model every renderer reads: the one place gateway strings are cleaned for display.
+
+Building it strips controls and invisible characters, caps lengths, defangs URLs and breaks
+template delimiters, so each format only has to add its own escaping on top.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from custom_components.unifi_scanner.scanner.models import Category, Severity
+from custom_components.unifi_scanner.scanner.sanitize import (
+    clean,
+    defang_urls,
+    neutralize_templates,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime, tzinfo
+
+    from custom_components.unifi_scanner.scanner.models import (
+        DeviceHealth,
+        Finding,
+        HealthSubsystem,
+        ThreatGroup,
+        ThreatSource,
+    )
+    from custom_components.unifi_scanner.scanner.report import Report
+
+PRODUCT: Final = "UniFi Scanner"
+_FALLBACK_VERSION: Final = "0.0.0"
+_MANIFEST: Final = Path(__file__).parents[2] / "manifest.json"
+
+# Length caps per kind of gateway string (characters, before Markdown escaping).
+LEN_NAME: Final = 120
+LEN_TITLE: Final = 200
+LEN_TEXT: Final = 1000
+LEN_STEP: Final = 500
+LEN_ISSUE: Final = 300
+MAX_STEPS: Final = 10
+MAX_GROUPS: Final = 10
+MAX_SOURCES: Final = 10
+MAX_DEVICES: Final = 50
+MAX_ISSUES: Final = 5
+MAX_UNKNOWN: Final = 25
+
+SEVERITY_LABELS: Final[dict[Severity, str]] = {
+    Severity.SEVERE: "Severe",
+    Severity.MEDIUM: "Medium",
+    Severity.LOW: "Low",
+}
+CATEGORY_LABELS: Final[dict[Category, str]] = {
+    Category.SECURITY: "Security",
+    Category.CONNECTIVITY: "Connectivity",
+    Category.WIRELESS: "Wireless",
+    Category.FIRMWARE_SYSTEM: "Firmware and system",
+    Category.POWER_POE: "Power and PoE",
+    Category.PERFORMANCE: "Performance",
+    Category.HEALTH: "Device health",
+}
+_DEVICE_STATUS_LABELS: Final = {
+    "healthy": "healthy",
+    "warning": "warning",
+    "critical": "critical",
+    "offline": "offline",
+}
+
+
+def _read_version() -> str:
+    """Read the integration version from ``manifest.json`` once, at import (outside the loop)."""
+    try:
+        manifest = json.loads(_MANIFEST.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return _FALLBACK_VERSION
+    version = manifest.get("version") if isinstance(manifest, dict) else None
+    return clean(version, max_len=40) if isinstance(version, str) and version else _FALLBACK_VERSION
+
+
+VERSION: Final = _read_version()
+
+
+def plain(value: object, max_len: int) -> str:
+    """Gateway string → one inert, bounded line: no URL to click, no template to expand."""
+    return neutralize_templates(defang_urls(clean(value, max_len=max_len)))
+
+
+def format_time(value: datetime, tz: tzinfo) -> str:
+    """Minute-precision local time with its zone name, the same in every format."""
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingView:
+    """One finding, display-ready."""
+
+    severity: Severity
+    severity_label: str
+    category: str
+    title: str
+    subject: str
+    explanation: str
+    remediation: tuple[str, ...]
+    count: int
+    first_seen: str
+    last_seen: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreatGroupView:
+    """One IPS signature group, display-ready."""
+
+    signature: str
+    category: str
+    severity: Severity
+    severity_label: str
+    count: int
+    blocked: int
+    detected: int
+    sources: int
+    cybersecure: bool
+    remediation: str
+    last_seen: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceView:
+    """One top threat source, display-ready."""
+
+    ip: str
+    count: int
+    internal: bool
+    categories: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceView:
+    """One unhealthy device, display-ready."""
+
+    name: str
+    model: str
+    status: str
+    issues: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class View:
+    """The whole report, cleaned, capped and sorted for display."""
+
+    gateway: str
+    site: str
+    period_start: str
+    period_end: str
+    generated_at: str
+    nothing_new: bool
+    entry_count: int
+    findings: tuple[FindingView, ...]
+    severity_counts: tuple[tuple[Severity, str, int], ...]
+    category_counts: tuple[tuple[str, int], ...]
+    threat_total: int
+    threat_blocked: int
+    threat_detected: int
+    threat_cybersecure: int
+    detection_only: bool
+    threat_groups: tuple[ThreatGroupView, ...]
+    threat_groups_more: int
+    sources: tuple[SourceView, ...]
+    devices_total: int
+    device_status_counts: tuple[tuple[str, int], ...]
+    unhealthy: tuple[DeviceView, ...]
+    unhealthy_more: int
+    subsystems: tuple[tuple[str, str], ...]
+    unknown_keys: tuple[tuple[str, int], ...]
+    unknown_more: int
+    version: str
+
+    def at_least(self, severity: Severity) -> tuple[FindingView, ...]:
+        """Return the findings of ``severity`` or worse."""
+        return tuple(item for item in self.findings if item.severity.rank <= severity.rank)
+
+    def of(self, severity: Severity) -> tuple[FindingView, ...]:
+        """Return the findings of exactly ``severity``."""
+        return tuple(item for item in self.findings if item.severity is severity)
+
+
+def _subject(finding: Finding, title: str) -> str:
+    """Name (MAC, IP) of what the finding is about; empty when the title already says it all."""
+    name = plain(finding.subject_name, LEN_NAME)
+    extra = [
+        plain(value, 64)
+        for value in (finding.subject_mac, finding.subject_ip)
+        if value and plain(value, 64) != name
+    ]
+    if name and extra:
+        return f"{name} ({', '.join(extra)})"
+    if name and name in title:
+        return ""
+    return name or ", ".join(extra)
+
+
+def _finding_view(finding: Finding, tz: tzinfo) -> FindingView:
+    title = plain(finding.title, LEN_TITLE) or plain(finding.rule_id, LEN_NAME) or "Finding"
+    return FindingView(
+        severity=finding.severity,
+        severity_label=SEVERITY_LABELS[finding.severity],
+        category=CATEGORY_LABELS.get(finding.category, str(finding.category)),
+        title=title,
+        subject=_subject(finding, title),
+        explanation=plain(finding.explanation, LEN_TEXT),
+        remediation=tuple(
+            step
+            for step in (plain(step, LEN_STEP) for step in finding.remediation[:MAX_STEPS])
+            if step
+        ),
+        count=max(finding.count, 1),
+        first_seen=format_time(finding.first_seen, tz),
+        last_seen=format_time(finding.last_seen, tz),
+    )
+
+
+def _group_view(group: ThreatGroup, tz: tzinfo) -> ThreatGroupView:
+    return ThreatGroupView(
+        signature=plain(group.signature, LEN_TITLE) or "Unnamed signature",
+        category=plain(group.category_label or group.category, LEN_NAME),
+        severity=group.severity,
+        severity_label=SEVERITY_LABELS[group.severity],
+        count=group.count,
+        blocked=group.blocked,
+        detected=group.detected,
+        sources=len(group.sources),
+        cybersecure=group.cybersecure,
+        remediation=plain(group.remediation, LEN_TEXT),
+        last_seen=format_time(group.last_seen, tz),
+    )
+
+
+def _source_view(source: ThreatSource) -> SourceView:
+    return SourceView(
+        ip=plain(source.ip, 64),
+        count=source.count,
+        internal=source.internal,
+        categories=plain(", ".join(source.categories[:5]), LEN_NAME),
+    )
+
+
+def _device_view(device: DeviceHealth) -> DeviceView:
+    return DeviceView(
+        name=plain(device.name, LEN_NAME) or plain(device.mac, 64) or "Unnamed device",
+        model=plain(device.model, 40),
+        status=_DEVICE_STATUS_LABELS.get(device.status, plain(device.status, 20)),
+        issues=tuple(plain(issue, LEN_ISSUE) for issue in device.issues[:MAX_ISSUES]),
+    )
+
+
+def _bad_subsystems(subsystems: Iterable[HealthSubsystem]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (plain(item.subsystem, 20), plain(item.status, 20))
+        for item in subsystems
+        if item.status.lower() not in {"ok", "unknown"}
+    )
+
+
+def build_view(report: Report, tz: tzinfo) -> View:
+    """Clean, cap and sort ``report`` once; every format renders from the result."""
+    threats = report.threats
+    groups = sorted(threats.groups, key=lambda group: (group.severity.rank, -group.count))
+    sources = sorted(threats.top_sources, key=lambda source: -source.count)
+    devices = report.health.devices
+    unhealthy = [device for device in devices if device.status != "healthy"]
+    status_counts: dict[str, int] = {}
+    for device in devices:
+        label = _DEVICE_STATUS_LABELS.get(device.status, "other")
+        status_counts[label] = status_counts.get(label, 0) + 1
+    unknown = list(report.unknown_keys.items())
+    return View(
+        gateway=plain(report.gateway, LEN_NAME) or "UniFi gateway",
+        site=plain(report.site, LEN_NAME) or "default",
+        period_start=format_time(report.period_start, tz),
+        period_end=format_time(report.period_end, tz),
+        generated_at=format_time(report.generated_at, tz),
+        nothing_new=report.nothing_new,
+        entry_count=report.entry_count,
+        findings=tuple(_finding_view(finding, tz) for finding in report.findings),
+        severity_counts=tuple(
+            (severity, SEVERITY_LABELS[severity], report.counts_by_severity.get(severity, 0))
+            for severity in Severity
+        ),
+        category_counts=tuple(
+            (CATEGORY_LABELS[category], count)
+            for category in Category
+            if (count := report.counts_by_category.get(category, 0))
+        ),
+        threat_total=threats.total,
+        threat_blocked=threats.blocked,
+        threat_detected=threats.detected,
+        threat_cybersecure=threats.cybersecure,
+        detection_only=threats.detection_only,
+        threat_groups=tuple(_group_view(group, tz) for group in groups[:MAX_GROUPS]),
+        threat_groups_more=max(len(groups) - MAX_GROUPS, 0),
+        sources=tuple(_source_view(source) for source in sources[:MAX_SOURCES]),
+        devices_total=len(devices),
+        device_status_counts=tuple(sorted(status_counts.items())),
+        unhealthy=tuple(_device_view(device) for device in unhealthy[:MAX_DEVICES]),
+        unhealthy_more=max(len(unhealthy) - MAX_DEVICES, 0),
+        subsystems=_bad_subsystems(report.health.subsystems),
+        unknown_keys=tuple((plain(key, LEN_NAME), count) for key, count in unknown[:MAX_UNKNOWN]),
+        unknown_more=max(len(unknown) - MAX_UNKNOWN, 0),
+        version=VERSION,
+    )
