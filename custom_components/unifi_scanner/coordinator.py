@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -39,8 +40,16 @@ if TYPE_CHECKING:
     from .data import UnifiScannerConfigEntry
     from .scanner.catalogue import RuleCatalogue
     from .scanner.client import UnifiClient
-    from .scanner.models import GatewayInfo
+    from .scanner.engine import Thresholds
+    from .scanner.models import Analysis, FetchResult, GatewayInfo, LogEntry
     from .scanner.watermark import Checkpoint
+
+
+# After the gateway refused a login for too many attempts, nothing is sent to it for this long
+# (or as long as it asked): each attempt during its lockout would only prolong it. Scheduled
+# scans are at least this far apart, so only scans asked for in between are refused.
+RATE_LIMIT_COOL_DOWN = timedelta(minutes=15)
+MAX_COOL_DOWN = timedelta(hours=1)
 
 
 def translate_error(err: ScannerError) -> tuple[str, dict[str, str]]:
@@ -95,6 +104,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         # Where the last undelivered scan started: a retry must cover the same events even when
         # the first-run look-back window has moved on since.
         self._retry_since: datetime | None = None
+        self._cool_down_until: datetime | None = None
 
     @property
     def options(self) -> ScannerOptions:
@@ -188,18 +198,35 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         )
         if self._retry_since is not None:
             since = max(min(since, self._retry_since), now - options.max_lookback)
-        fetched = await self.client.fetch_since(since)
-        new = [e for e in fetched.entries if checkpoint.is_new(e.source, e.id, e.time_ms)]
+        if self._cool_down_until is not None and now < self._cool_down_until:
+            msg = "The gateway's login limit was reached; waiting before trying again"
+            raise ScannerRateLimitError(
+                msg, retry_after=(self._cool_down_until - now).total_seconds()
+            )
+        try:
+            fetched = await self.client.fetch_since(since)
+        except ScannerRateLimitError as err:
+            wait = RATE_LIMIT_COOL_DOWN
+            if err.retry_after:  # the gateway's own hint, within reason
+                wait = timedelta(seconds=min(err.retry_after, MAX_COOL_DOWN.total_seconds()))
+            self._cool_down_until = now + wait
+            raise
+        self._cool_down_until = None
         run = partial(
-            analyze,
-            new,
+            _select_and_analyze,
+            fetched,
+            checkpoint,
             catalogue=self.catalogue,
-            devices=fetched.devices,
-            health=fetched.health,
             thresholds=options.thresholds,
             now=now,
         )
-        analysis = await self.hass.async_add_executor_job(run) if len(new) > LARGE_BATCH else run()
+        # A big backlog is filtered and analysed off the event loop (100 000 entries take
+        # hundreds of milliseconds); the usual hourly handful is not worth a thread hop.
+        new, analysis = (
+            await self.hass.async_add_executor_job(run)
+            if len(fetched.entries) > LARGE_BATCH
+            else run()
+        )
         period_start = since
         if checkpoint.last_success is not None:
             period_start = max(checkpoint.last_success, now - options.max_lookback)
@@ -228,11 +255,13 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             return ScanResult(
                 report=report, fresh=fresh, new_entries=len(new), delivery=outcome, committed=False
             )
+        advance = partial(_advance, checkpoint, new, now)
+        advanced = (
+            await self.hass.async_add_executor_job(advance) if len(new) > LARGE_BATCH else advance()
+        )
         await self.store.async_save(
             StoredState(
-                checkpoint=checkpoint.advance((e.source, e.id, e.time_ms) for e in new).committed(
-                    now
-                ),
+                checkpoint=advanced,
                 last_report_at=now if fresh else state.last_report_at,
                 reported_state=frozenset(
                     state_key(finding) for finding in report.findings if is_state_finding(finding)
@@ -244,6 +273,32 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         return ScanResult(
             report=report, fresh=fresh, new_entries=len(new), delivery=outcome, committed=True
         )
+
+
+def _select_and_analyze(
+    fetched: FetchResult,
+    checkpoint: Checkpoint,
+    *,
+    catalogue: RuleCatalogue,
+    thresholds: Thresholds,
+    now: datetime,
+) -> tuple[list[LogEntry], Analysis]:
+    """Keep the entries the checkpoint has not covered yet and analyse them."""
+    new = [e for e in fetched.entries if checkpoint.is_new(e.source, e.id, e.time_ms)]
+    analysis = analyze(
+        new,
+        catalogue=catalogue,
+        devices=fetched.devices,
+        health=fetched.health,
+        thresholds=thresholds,
+        now=now,
+    )
+    return new, analysis
+
+
+def _advance(checkpoint: Checkpoint, new: list[LogEntry], now: datetime) -> Checkpoint:
+    """Return the checkpoint after ``new`` was delivered at ``now``."""
+    return checkpoint.advance((e.source, e.id, e.time_ms) for e in new).committed(now)
 
 
 def _consume(future: asyncio.Future[ScanResult]) -> None:

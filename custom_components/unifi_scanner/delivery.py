@@ -28,10 +28,9 @@ from .const import (
     signal_finding,
 )
 from .data import DeliveryOutcome
-from .findings import finding_data, is_state_finding, report_summary, state_key
+from .findings import finding_data, inert, is_state_finding, report_summary, state_key
 from .report_files import reports_dir, write_report_files
 from .scanner.render import render_html, render_markdown, render_title
-from .scanner.sanitize import clean
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -154,7 +153,7 @@ class ReportDelivery:
         A scan whose delivery succeeded but whose commit failed is retried with the same
         findings; they are not re-fired until the checkpoint moved.
         """
-        base = {"entry_id": self._entry.entry_id, "site": clean(report.site, max_len=100)}
+        base = {"entry_id": self._entry.entry_id, "site": inert(report.site, max_len=100)}
         for finding in fresh if findings else ():
             key = (
                 state_key(finding),

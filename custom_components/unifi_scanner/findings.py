@@ -4,7 +4,8 @@ Event findings come from log entries and are new by construction (the checkpoint
 entries). Device-state findings (no event keys: an offline device, a hot switch) recur every
 scan while the condition lasts; they are announced once and again only after they cleared.
 
-Bus events (all strings cleaned of control characters and bounded in length):
+Bus events (all strings cleaned of control characters, bounded in length and with template
+delimiters broken, see ``inert``):
 
 ``unifi_scanner_finding``, once per new finding:
     entry_id, site, rule_id, severity (severe|medium|low), category, title, subject_name,
@@ -18,11 +19,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .scanner.sanitize import clean
+from .scanner.sanitize import clean, neutralize_templates
 
 if TYPE_CHECKING:
     from .scanner.models import Finding
     from .scanner.report import Report
+
+
+def inert(text: object, *, max_len: int) -> str:
+    """Return gateway text fit for events and attributes: one clean line, no ``{{``/``{%``/``{#``.
+
+    Automations quote event data and attributes in their own templates; a hostname such as
+    ``{{ states('sensor.x') }}`` must reach them as text that no template engine would run.
+    """
+    return neutralize_templates(clean(text, max_len=max_len))
 
 
 def finding_data(finding: Finding) -> dict[str, Any]:
@@ -31,10 +41,10 @@ def finding_data(finding: Finding) -> dict[str, Any]:
         "rule_id": finding.rule_id,
         "severity": finding.severity.value,
         "category": finding.category.value,
-        "title": clean(finding.title, max_len=200),
-        "subject_name": clean(finding.subject_name, max_len=100) or None,
-        "subject_mac": clean(finding.subject_mac, max_len=40) or None,
-        "subject_ip": clean(finding.subject_ip, max_len=64) or None,
+        "title": inert(finding.title, max_len=200),
+        "subject_name": inert(finding.subject_name, max_len=100) or None,
+        "subject_mac": inert(finding.subject_mac, max_len=40) or None,
+        "subject_ip": inert(finding.subject_ip, max_len=64) or None,
         "count": finding.count,
         "first_seen": finding.first_seen.isoformat(),
         "last_seen": finding.last_seen.isoformat(),

@@ -14,8 +14,8 @@ from homeassistant.components.sensor import (
 from homeassistant.const import EntityCategory
 
 from .entity import UnifiScannerEntity
+from .findings import inert
 from .scanner.models import Severity
-from .scanner.sanitize import clean
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -54,12 +54,12 @@ def _findings_attributes(report: Report) -> dict[str, Any]:
         "period_end": report.period_end.isoformat(),
         "by_severity": {sev.value: count for sev, count in report.counts_by_severity.items()},
         "by_category": {cat.value: count for cat, count in report.counts_by_category.items()},
-        "top_findings": [clean(f.title, max_len=120) for f in report.findings[:TOP_TITLES]],
+        "top_findings": [inert(f.title, max_len=120) for f in report.findings[:TOP_TITLES]],
     }
 
 
 def _unknown_attributes(report: Report) -> dict[str, Any]:
-    return {"keys": [clean(key, max_len=60) for key in list(report.unknown_keys)[:10]]}
+    return {"keys": [inert(key, max_len=60) for key in list(report.unknown_keys)[:10]]}
 
 
 def _severity(severity: Severity) -> UnifiScannerSensorDescription:

@@ -29,6 +29,7 @@ from .const import (
 )
 from .scanner.models import Source
 from .scanner.render import report_to_dict
+from .scanner.sanitize import clean
 from .scanner.watermark import Checkpoint, SourceMark
 
 if TYPE_CHECKING:
@@ -70,7 +71,8 @@ def _get_entry(hass: HomeAssistant, entry_id: str | None) -> UnifiScannerConfigE
     elif (found := hass.config_entries.async_get_entry(entry_id)) is None or (
         found.domain != DOMAIN
     ):
-        raise _invalid(key="config_entry_not_found", entry=entry_id)
+        # The id is whatever the caller typed: show it as one short line.
+        raise _invalid(key="config_entry_not_found", entry=clean(entry_id, max_len=100))
     else:
         entry = found
     if entry.state is not ConfigEntryState.LOADED:

@@ -139,3 +139,69 @@ async def async_next_scan(hass: HomeAssistant, freezer: Any, minutes: float = 60
     freezer.tick(timedelta(minutes=minutes))
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+# --- exactly-once accounting (used by the fault, backlog and boundary tests) ------------------
+
+LEDGER_KEY = "EVT_SW_DetectRogueDHCP"
+LEDGER_RULE = "rogue_dhcp_detected"
+LEDGER_DEVICE = "Office Switch"
+
+
+def _ms(text: str) -> int:
+    from datetime import datetime  # noqa: PLC0415 - keeps the helper self-contained
+
+    return round(datetime.fromisoformat(text).timestamp() * 1000)
+
+
+class Ledger:
+    """Occurrences appended to the gateway, and the ``unifi_scanner_finding`` events about them.
+
+    Every occurrence is a rogue DHCP server on one switch, so all of them aggregate into one
+    finding per report whose ``count``, ``first_seen`` and ``last_seen`` say which occurrences
+    it covers. ``tally`` matches each finding event against the appended occurrences: an
+    occurrence no event covers is lost, one covered twice is a duplicate.
+    """
+
+    def __init__(self, hass: HomeAssistant, simulator: GatewaySimulator) -> None:
+        """Start listening for finding events."""
+        from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+            async_capture_events,
+        )
+
+        from custom_components.unifi_scanner.const import EVENT_FINDING  # noqa: PLC0415
+
+        self._simulator = simulator
+        self.appended: list[int] = []
+        self.events = async_capture_events(hass, EVENT_FINDING)
+
+    def append(self, count: int = 1, *, at: Any = None) -> list[int]:
+        """Append ``count`` occurrences (at ``at``, default the gateway's now); return times."""
+        times = [
+            int(self._simulator.append_event(LEDGER_KEY, at=at, device=LEDGER_DEVICE)["time"])
+            for _ in range(count)
+        ]
+        self.appended.extend(times)
+        return times
+
+    def reports(self) -> list[int]:
+        """Return the ``count`` of every finding event about the ledger's rule, in order."""
+        return [e.data["count"] for e in self.events if e.data["rule_id"] == LEDGER_RULE]
+
+    def tally(self) -> tuple[int, int]:
+        """Return (lost, duplicates) over everything appended so far."""
+        covered = [0] * len(self.appended)
+        for event in self.events:
+            if event.data["rule_id"] != LEDGER_RULE:
+                continue
+            first, last = _ms(event.data["first_seen"]), _ms(event.data["last_seen"])
+            inside = [i for i, t in enumerate(self.appended) if first <= t <= last]
+            count = event.data["count"]
+            assert count <= len(inside), f"a finding counts {count} of {len(inside)} occurrences"
+            # Cover the occurrences nobody covered yet first: only a surplus is a repeat.
+            inside.sort(key=lambda i: covered[i])
+            for i in inside[:count]:
+                covered[i] += 1
+        lost = sum(1 for n in covered if n == 0)
+        duplicates = sum(n - 1 for n in covered if n > 1)
+        return lost, duplicates

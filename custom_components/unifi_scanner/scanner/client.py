@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import json
 import logging
 import math
 from contextlib import aclosing
@@ -169,9 +170,20 @@ def _decode(body: bytes) -> Any:
     """Parse JSON with orjson; raise ``ValueError`` (``orjson.JSONDecodeError``) when it is not.
 
     A body is at most one page, so the collector can be paused while its objects are created.
+    orjson refuses a lone surrogate written as a JSON escape, which is valid JSON that anyone
+    naming a client can plant; the standard parser reads it (the sanitiser later drops it), so
+    one such name cannot stop every scan.
     """
     with gc_paused():
-        return orjson.loads(body)
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as err:
+            if "surrogate" not in str(err):
+                raise
+            try:
+                return json.loads(body)
+            except RecursionError as deep:  # nested deeper than orjson would have allowed
+                raise err from deep
 
 
 def _error_code(body: Any) -> str | None:

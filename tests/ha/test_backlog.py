@@ -1,0 +1,245 @@
+"""A backlog of 100 000 events since the checkpoint, collected by the real integration.
+
+The gateway runs in a process of its own (as a real console would), so the lateness measured on
+Home Assistant's event loop is the integration's own doing and not the simulator's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+    async_mock_service,
+)
+
+from custom_components.unifi_scanner.const import (
+    CONF_MIN_SEVERITY,
+    CONF_NOTIFY_SERVICES,
+    DOMAIN,
+    EVENT_REPORT,
+)
+from custom_components.unifi_scanner.delivery import NOTIFY_MAX_CHARS
+from custom_components.unifi_scanner.scanner.client import LEGACY_PAGE_SIZE
+from custom_components.unifi_scanner.scanner.models import Source
+from tests.simulator import GatewaySimulator
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from homeassistant.core import HomeAssistant, ServiceCall
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+BACKLOG = 100_000
+EVENT_PATH = "/api/s/default/stat/event"
+MAX_LOOP_LAG = 0.100  # seconds
+MAX_MEMORY = 400 * 2**20  # bytes of peak resident memory added by the scan
+MAX_SCAN_TIME = 30.0  # seconds
+
+
+# The gateway process: the home scenario on a classic controller, its stores replaced by the
+# backlog; it prints what the test needs to know, then serves until its stdin closes and
+# finally reports how often each path was requested.
+_GATEWAY = """
+import asyncio, datetime as dt, json, sys
+from tests.simulator import GatewaySimulator, Mode, generate_events
+
+async def main():
+    sim = GatewaySimulator(mode=Mode.CLASSIC)
+    for store in (sim.events, sim.alarms, sim.ips_events):
+        store.clear()
+    end = dt.datetime.fromtimestamp(int(sys.argv[1]) / 1000, dt.UTC)
+    backlog = generate_events(int(sys.argv[2]), seed=7, end=end, span=dt.timedelta(hours=23))
+    sim.events.extend(backlog)
+    await sim.start()
+    print(json.dumps({
+        "port": sim.port,
+        "threats": sum(1 for row in backlog if row["key"] == "EVT_IPS_IpsAlert"),
+        "newest": max(row["time"] for row in backlog),
+    }), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    print(json.dumps(dict(sim.requests)), flush=True)
+    await sim.stop()
+
+asyncio.run(main())
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class _Gateway:
+    """The gateway process and what it said about its backlog."""
+
+    process: subprocess.Popen[str]
+    host: str
+    port: int
+    username: str
+    password: str
+    threats: int
+    newest: int
+
+    def requests(self) -> dict[str, int]:
+        """Stop the gateway and return how often each path was requested."""
+        out, _ = self.process.communicate(timeout=30)
+        counts: dict[str, int] = json.loads(out.splitlines()[-1])
+        return counts
+
+
+@pytest.fixture
+def simulator(socket_enabled: None) -> Iterator[_Gateway]:  # noqa: ARG001 - loopback sockets
+    """Start the gateway process (the backlog ends 10 minutes ago) and stop it at the end."""
+    defaults = GatewaySimulator()
+    end = int((time.time() - 600) * 1000)
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", _GATEWAY, str(end), str(BACKLOG)],
+        cwd=Path(__file__).parents[2],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        said = json.loads(process.stdout.readline())
+        yield _Gateway(
+            process=process,
+            host="127.0.0.1",
+            port=said["port"],
+            username=defaults.username,
+            password=defaults.password,
+            threats=said["threats"],
+            newest=said["newest"],
+        )
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Notify a phone about every finding."""
+    return {CONF_MIN_SEVERITY: "low", CONF_NOTIFY_SERVICES: ["phone"]}
+
+
+@pytest.fixture
+def phone(hass: HomeAssistant) -> list[ServiceCall]:
+    """Record the reports sent to notify.phone."""
+    return async_mock_service(hass, "notify", "phone")
+
+
+def _kib(field: str) -> int:
+    """Read a ``VmRSS``/``VmHWM`` line of /proc/self/status, in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    msg = f"{field} not found"
+    raise LookupError(msg)
+
+
+def _reset_peak_rss() -> bool:
+    """Restart the peak-RSS counter (Linux); False where that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+async def _max_lateness(stop: asyncio.Event, lateness: list[float]) -> None:
+    """Record how late each 10 ms sleep wakes up: the longest time the loop was blocked."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        start = loop.time()
+        await asyncio.sleep(0.01)
+        lateness.append(loop.time() - start - 0.01)
+
+
+async def test_backlog_of_100k_events(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    simulator: _Gateway,
+    phone: list[ServiceCall],
+    config_entry: MockConfigEntry,
+) -> None:
+    # Reported up to now: the first scan finds nothing new.
+    key = f"{DOMAIN}.{config_entry.entry_id}"
+    mark = {"time_ms": int(time.time() * 1000), "ids": []}
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {
+            "checkpoint": {
+                "last_success": dt_util.utcnow().isoformat(),
+                "marks": {source.value: mark for source in Source},
+            }
+        },
+    }
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    coordinator = config_entry.runtime_data.coordinator
+    assert coordinator.data.new_entries == 0
+    sent = len(phone)  # the device states (an offline access point) were announced
+    reports = async_capture_events(hass, EVENT_REPORT)
+
+    # Home Assistant was off for a day while the gateway logged 100 000 events.
+    await hass.services.async_call(
+        DOMAIN,
+        "reset_checkpoint",
+        {"config_entry": config_entry.entry_id, "lookback_hours": 24},
+        blocking=True,
+    )
+    stop = asyncio.Event()
+    lateness: list[float] = []
+    rss_before = _kib("VmRSS")
+    peak_known = _reset_peak_rss()
+    probe = asyncio.create_task(_max_lateness(stop, lateness))
+    started = time.perf_counter()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=61))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await probe
+    added = _kib("VmHWM") - rss_before if peak_known else _kib("VmRSS") - rss_before
+
+    result = coordinator.data
+    assert result.committed
+    assert result.new_entries == BACKLOG
+    report = result.report
+    assert report.entry_count == BACKLOG
+    assert report.threats.total == simulator.threats
+    assert reports[-1].data["entries"] == BACKLOG
+    assert reports[-1].data["threats"] == simulator.threats
+    assert len(phone) == sent + 1
+    assert len(phone[-1].data["message"]) <= NOTIFY_MAX_CHARS  # capped, counts exact
+    assert coordinator.store.state.checkpoint.marks[Source.EVENT].time_ms == simulator.newest
+
+    # The next scan finds nothing new.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=122))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.data.new_entries == 0
+    assert len(phone) == sent + 1
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+    pages = simulator.requests().get(EVENT_PATH, 0)
+    # Setup's probe, two pages for the first scan's hour, every page of the day, the last scan.
+    assert pages >= 1 + math.ceil(BACKLOG / LEGACY_PAGE_SIZE)
+    print(  # noqa: T201 - the measured numbers, shown with -s
+        f"\nbacklog {BACKLOG}: {pages} event pages in all, scan {elapsed:.2f} s, "
+        f"max loop lateness {max(lateness) * 1000:.0f} ms over {len(lateness)} probes, "
+        f"peak memory +{added / 2**20:.0f} MiB"
+    )
+    assert elapsed < MAX_SCAN_TIME
+    assert max(lateness) < MAX_LOOP_LAG
+    assert added < MAX_MEMORY
