@@ -78,15 +78,32 @@ def test_sources_are_independent() -> None:
     assert checkpoint.is_new(Source.IPS, "y", ms(NOW - 30 * 24 * HOUR))
 
 
-def test_sources_without_new_entries_keep_their_mark() -> None:
+def test_a_quiet_source_follows_one_overlap_behind_the_newest_mark() -> None:
+    overlap = timedelta(minutes=5)
     checkpoint = Checkpoint().advance(
         [(Source.EVENT, "a", ms(NOW)), (Source.IPS, "i", ms(NOW - HOUR))]
     )
+    assert checkpoint.marks[Source.IPS].time_ms == ms(NOW - overlap)
     later = checkpoint.advance([(Source.EVENT, "b", ms(NOW + HOUR))])
-    assert later.marks[Source.IPS] == checkpoint.marks[Source.IPS]
+    assert later.marks[Source.IPS].time_ms == ms(NOW + HOUR - overlap)
     assert later.marks[Source.EVENT].time_ms == ms(NOW + HOUR)
     # ids far behind the new mark are dropped, so the stored state stays small
     assert later.marks[Source.EVENT].ids == frozenset({"b"})
+    assert later.marks[Source.IPS].ids == frozenset()
+    # The next collection starts minutes, not days, before the newest mark ...
+    since = later.since(now=NOW + HOUR, lookback=HOUR, max_lookback=7 * 24 * HOUR)
+    assert since == NOW + HOUR - 2 * overlap
+    # ... and an IPS row stamped inside that window is still new.
+    assert later.is_new(Source.IPS, "late", ms(NOW + HOUR - 2 * overlap))
+
+
+def test_a_reset_source_without_entries_stops_dragging_the_start_back() -> None:
+    reset = Checkpoint(
+        marks=dict.fromkeys(Source, SourceMark(time_ms=ms(NOW - 72 * HOUR), ids=frozenset()))
+    )
+    after = reset.advance([(Source.SYSTEM_LOG, "x", ms(NOW))])
+    since = after.since(now=NOW, lookback=HOUR, max_lookback=7 * 24 * HOUR)
+    assert since == NOW - timedelta(minutes=10)
 
 
 def test_round_trip_through_storage() -> None:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
-from itertools import compress
-from operator import attrgetter
+from itertools import compress, islice
+from operator import attrgetter, le
 from typing import TYPE_CHECKING
 
 from .catalogue import Aggregate, EngineRule
@@ -257,7 +257,10 @@ def _dedupe(entries: list[LogEntry], actor: _KeyFn) -> list[LogEntry]:
     """
     if len(set(map(_source, entries))) < 2:
         return entries
-    ordered = sorted(entries, key=_time_ms)
+    times = list(map(_time_ms, entries))
+    # A collection arrives sorted; re-sorting 100 000 entries would hold the GIL for nothing.
+    in_order = all(map(le, times, islice(times, 1, None)))
+    ordered = entries if in_order else sorted(entries, key=_time_ms)
     by_actor: dict[str, list[int]] = {}
     for index, key in enumerate(map(actor, ordered)):
         positions = by_actor.get(key)
