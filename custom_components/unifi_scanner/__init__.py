@@ -18,7 +18,7 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
     Platform,
 )
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
@@ -26,12 +26,12 @@ from homeassistant.util.hass_dict import HassKey
 
 from .checkpoint import CheckpointStore
 from .const import CONF_SITE, DOMAIN
-from .coordinator import UnifiScannerCoordinator, translate_error
+from .coordinator import UnifiScannerCoordinator, as_ha_error
 from .data import UnifiScannerConfigEntry, UnifiScannerRuntimeData
 from .delivery import delivery_issue_id
 from .scanner.catalogue import RuleCatalogue, load_catalogue
 from .scanner.client import UnifiClient
-from .scanner.exceptions import ScannerAuthenticationError, ScannerError
+from .scanner.exceptions import ScannerError
 from .services import async_setup_services
 
 if TYPE_CHECKING:
@@ -79,17 +79,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry)
         await client.login()
         capabilities = await client.probe()
         gateway = await client.gateway_info()
-    except ScannerAuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
     except ScannerError as err:
-        key, placeholders = translate_error(err)
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders=placeholders,
-        ) from err
+        raise as_ha_error(err, ConfigEntryNotReady) from err
 
     store = CheckpointStore(hass, entry.entry_id, entry.title)
     await store.async_load()

@@ -62,6 +62,24 @@ def translate_error(err: ScannerError) -> tuple[str, dict[str, str]]:
     return "communication_error", {"error": clean(str(err), max_len=200) or type(err).__name__}
 
 
+def as_ha_error(
+    err: ScannerError,
+    unavailable: type[HomeAssistantError],
+    *,
+    rejected: type[HomeAssistantError] = ConfigEntryAuthFailed,
+) -> HomeAssistantError:
+    """Map a scanner error to the Home Assistant error of the caller's layer, translated.
+
+    Rejected credentials become ``rejected`` (``ConfigEntryAuthFailed`` starts reauthentication);
+    everything else becomes ``unavailable`` (not ready, update failed, or a failed action).
+    """
+    key, placeholders = translate_error(err)
+    cls = rejected if isinstance(err, ScannerAuthenticationError) else unavailable
+    return cls(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
 @dataclass(slots=True)
 class _Running:
     """The scan in progress: whether it delivers, and where its result will appear."""
@@ -121,17 +139,8 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         """Scheduled scan: deliver, and map failures for the coordinator's bookkeeping."""
         try:
             return await self.async_scan(deliver=True)
-        except ScannerAuthenticationError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            ) from err
         except ScannerError as err:
-            key, placeholders = translate_error(err)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders=placeholders,
-            ) from err
+            raise as_ha_error(err, UpdateFailed) from err
 
     async def async_scan_now(self, *, deliver: bool) -> ScanResult:
         """Scan because a user asked (button, service); failures become HomeAssistantError."""
@@ -140,12 +149,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         except ScannerError as err:
             if isinstance(err, ScannerAuthenticationError):
                 self.config_entry.async_start_reauth(self.hass)
-            key, placeholders = translate_error(err)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders=placeholders,
-            ) from err
+            raise as_ha_error(err, HomeAssistantError, rejected=HomeAssistantError) from err
         if deliver:
             self.async_set_updated_data(result)
         return result

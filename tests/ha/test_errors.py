@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from custom_components.unifi_scanner.coordinator import translate_error
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from custom_components.unifi_scanner.coordinator import as_ha_error, translate_error
 from custom_components.unifi_scanner.scanner.exceptions import (
     ScannerAuthenticationError,
     ScannerConnectionError,
@@ -28,3 +35,20 @@ def test_gateway_text_in_an_error_is_made_inert() -> None:
     assert "\u202e" not in text
     assert "\x1b" not in text
     assert "Injected" in text  # the readable part survives on one line
+
+
+def test_each_layer_gets_its_own_error_class() -> None:
+    rejected = as_ha_error(ScannerAuthenticationError("no"), ConfigEntryNotReady)
+    assert type(rejected) is ConfigEntryAuthFailed  # starts reauthentication
+    assert rejected.translation_key == "invalid_auth"
+    failed = as_ha_error(ScannerConnectionError("down"), UpdateFailed)
+    assert type(failed) is UpdateFailed
+    assert failed.translation_key == "communication_error"
+    assert failed.translation_placeholders == {"error": "down"}
+    limited = as_ha_error(ScannerRateLimitError("wait"), ConfigEntryNotReady)
+    assert type(limited) is ConfigEntryNotReady  # a rate limit never starts reauthentication
+    action = as_ha_error(
+        ScannerAuthenticationError("no"), HomeAssistantError, rejected=HomeAssistantError
+    )
+    assert type(action) is HomeAssistantError
+    assert action.translation_domain == "unifi_scanner"
