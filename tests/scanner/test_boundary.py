@@ -36,7 +36,7 @@ def _is_homeassistant(module: str) -> bool:
 
 def test_scanner_package_has_python_files() -> None:
     assert (SCANNER / "client.py").is_file()
-    assert (SCANNER / "normalize.py").is_file()
+    assert (SCANNER / "normalize" / "__init__.py").is_file()
 
 
 @pytest.mark.parametrize(

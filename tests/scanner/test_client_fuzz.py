@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Self, cast
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -240,6 +240,13 @@ async def _scan(transport: _Transport) -> int:
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 @given(answers=_answers)
+# Found by this test: an IPS row whose ``_id`` is a list once crashed the IPS paging.
+@example(
+    answers=[
+        (200, b'{"meta": {"rc": "ok"}, "data": []}'),
+        (200, b'{"meta":{"rc":"ok"},"data":[{"_id":[]}]}'),
+    ]
+)
 def test_any_answer_gives_a_result_or_a_scanner_error(answers: list[tuple[int, bytes]]) -> None:
     transport = _Transport(answers)
     try:

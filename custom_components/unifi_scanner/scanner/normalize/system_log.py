@@ -1,0 +1,165 @@
+"""v2 ``system-log`` entries (parameter roles, message templates, threats) as ``LogEntry``."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from custom_components.unifi_scanner.scanner.models import LogEntry, Source, Threat
+
+from .build import _make_entry, _make_threat
+from .coerce import _MS_THRESHOLD, _SKIP, _fromtimestamp, _int, _ms, _text
+from .legacy import _BLOCKED_ACTIONS
+from .raw import _NAMES_LIMIT, _kept
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+# v2 system-log parameter roles, most specific first.
+_V2_CLIENT_ROLES = ("CLIENT", "SRC_CLIENT", "DST_CLIENT", "USER", "GUEST")
+_V2_DEVICE_ROLES = ("DEVICE", "AP", "GATEWAY", "SWITCH", "SRC_DEVICE", "DEVICE_TO", "CONSOLE")
+
+# v2 severities onto the IPS scale (1 = most severe … 3).
+_V2_SEVERITY = {"VERY_HIGH": 1, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
+
+
+def _role(params: Mapping[str, Any], roles: tuple[str, ...]) -> Mapping[str, Any] | None:
+    """Return the first present parameter role of the given kinds."""
+    get = params.get
+    for role in roles:
+        value = get(role)
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+_TOKENS: dict[Any, str] = {}
+
+
+def _token(role: Any) -> str:
+    """Return ``{ROLE}``, shared between entries while the cache has room."""
+    token = _TOKENS.get(role)
+    if token is None:
+        token = "{" + str(role) + "}"
+        if len(_TOKENS) < _NAMES_LIMIT:
+            _TOKENS[role] = token
+    return token
+
+
+def _render(template: str, params: Mapping[str, Any]) -> str:
+    """Replace ``{ROLE}`` placeholders by the role's name (fallback id)."""
+    if "{" not in template:
+        return template
+    for role, value in params.items():
+        token = _token(role)
+        if token in template and isinstance(value, dict):
+            text = _text(value.get("name")) or _text(value.get("id")) or ""
+            template = template.replace(token, text)
+    return template
+
+
+def _v2_threat(
+    item: Mapping[str, Any], params: Mapping[str, Any], key: str, message: str
+) -> Threat:
+    """Build the threat of a v2 THREAT entry from whatever its fields offer."""
+    source = item.get("source")
+    source = source if isinstance(source, dict) else {}
+    destination = item.get("destination")
+    destination = destination if isinstance(destination, dict) else {}
+    src_role = _role(params, ("SRC_IP", "SRC_CLIENT", "SRC_DEVICE")) or {}
+    dst_role = _role(params, ("DST_IP", "DST_CLIENT", "DST_DEVICE")) or {}
+    signature_role = _role(params, ("SIGNATURE", "THREAT"))
+    action_role = _role(params, ("ACTION",))
+
+    action = _text(item.get("action")) or (
+        _text(action_role.get("name")) if action_role is not None else None
+    )
+    if action is None:
+        action = "blocked" if "BLOCK" in key else "detected"
+    signature = (
+        _text(signature_role.get("name")) if signature_role is not None else None
+    ) or message
+    severity = item.get("severity")
+    return _make_threat(
+        signature,
+        _int(signature_role.get("id")) if signature_role is not None else None,
+        _text(item.get("subcategory")) or _text(item.get("type")) or "",
+        action,
+        action.lower() in _BLOCKED_ACTIONS,
+        _V2_SEVERITY.get(severity) if type(severity) is str else _int(severity),
+        _text(source.get("ip")) or _text(src_role.get("ip")) or _text(src_role.get("id")),
+        _int(source.get("port")),
+        _text(destination.get("ip")) or _text(dst_role.get("ip")) or _text(dst_role.get("id")),
+        _int(destination.get("port")),
+        _text(item.get("protocol")) or _text(source.get("protocol")),
+        _text(source.get("country")),
+    )
+
+
+def _system_log(item: Mapping[str, Any]) -> LogEntry | None:
+    """Normalise one v2 system-log entry."""
+    get = item.get
+    entry_id = get("id")
+    if type(entry_id) is not str or not entry_id:
+        return None
+    ms = get("timestamp")
+    if type(ms) is not int or ms < _MS_THRESHOLD:
+        ms = _ms(ms)
+        if ms is None:
+            ms = _ms(get("time"))
+            if ms is None:
+                return None
+    key = get("key")
+    if type(key) is not str:
+        key = get("event")
+        key = key if type(key) is str else ""
+    params = get("parameters")
+    if not isinstance(params, dict):
+        params = {}
+
+    client = _role(params, _V2_CLIENT_ROLES)
+    device = _role(params, _V2_DEVICE_ROLES)
+
+    message = get("message")
+    if type(message) is not str or not message:
+        template = get("message_raw")
+        if type(template) is not str or not template:
+            template = get("title_raw")
+        message = _render(template, params) if type(template) is str else ""
+
+    threat = None
+    if "THREAT" in key or "IPS" in key:
+        threat = _v2_threat(item, params, key, message)
+
+    client_mac = client_name = ip = None
+    if client is not None:
+        client_mac = _text(client.get("id"))
+        client_name = _text(client.get("name")) or _text(client.get("hostname"))
+        ip = _text(client.get("ip"))
+    if ip is None and threat is not None:
+        ip = threat.src_ip
+    category = get("category")
+    return _make_entry(
+        Source.SYSTEM_LOG,
+        entry_id,
+        key,
+        _fromtimestamp(ms / 1000, UTC),
+        ms,
+        message,
+        category if type(category) is str else None,
+        _text(device.get("id")) if device is not None else None,
+        _text(device.get("name")) if device is not None else None,
+        client_mac,
+        client_name,
+        ip,
+        threat,
+        _kept(item),
+    )
+
+
+def normalize_system_log(item: Mapping[str, Any]) -> LogEntry | None:
+    """Normalise a v2 ``system-log`` entry; None when it has no usable id or timestamp."""
+    try:
+        return _system_log(item)
+    except _SKIP:
+        return None
