@@ -22,19 +22,22 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .checkpoint import CheckpointStore
 from .const import CONF_SITE, DOMAIN
-from .coordinator import UnifiScannerCoordinator, as_ha_error
+from .coordinator import UnifiScannerCoordinator, as_ha_error, login_cool_down
 from .data import UnifiScannerConfigEntry, UnifiScannerRuntimeData
 from .delivery import delivery_issue_id
 from .scanner.catalogue import RuleCatalogue, load_catalogue
 from .scanner.client import UnifiClient
-from .scanner.exceptions import ScannerError
+from .scanner.exceptions import ScannerError, ScannerRateLimitError
 from .services import async_setup_services
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.typing import ConfigType
 
@@ -46,6 +49,9 @@ PLATFORMS = [
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 CATALOGUE_KEY: HassKey[RuleCatalogue] = HassKey(DOMAIN)
+# Per entry: no login before this time. Setup retries build a new client each time, so the
+# cool-down after the gateway's login limit has to outlive the client.
+LOGIN_BLOCKED_KEY: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_login_blocked")
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
@@ -74,13 +80,20 @@ def build_client(hass: HomeAssistant, data: dict[str, object]) -> UnifiClient:
 
 async def async_setup_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry) -> bool:
     """Log in, probe, load the checkpoint, add the entities and start the first scan."""
+    blocked = hass.data.setdefault(LOGIN_BLOCKED_KEY, {})
+    if (until := blocked.get(entry.entry_id)) is not None and dt_util.utcnow() < until:
+        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="rate_limited")
     client = build_client(hass, dict(entry.data))
     try:
         await client.login()
         capabilities = await client.probe()
         gateway = await client.gateway_info()
+    except ScannerRateLimitError as err:
+        blocked[entry.entry_id] = dt_util.utcnow() + login_cool_down(err)
+        raise as_ha_error(err, ConfigEntryNotReady) from err
     except ScannerError as err:
         raise as_ha_error(err, ConfigEntryNotReady) from err
+    blocked.pop(entry.entry_id, None)
 
     store = CheckpointStore(hass, entry.entry_id, entry.title)
     await store.async_load()

@@ -62,6 +62,13 @@ def translate_error(err: ScannerError) -> tuple[str, dict[str, str]]:
     return "communication_error", {"error": clean(str(err), max_len=200) or type(err).__name__}
 
 
+def login_cool_down(err: ScannerRateLimitError) -> timedelta:
+    """How long to leave the gateway's login alone after it refused with its login limit."""
+    if err.retry_after:  # the gateway's own hint, within reason
+        return timedelta(seconds=min(err.retry_after, MAX_COOL_DOWN.total_seconds()))
+    return RATE_LIMIT_COOL_DOWN
+
+
 def as_ha_error(
     err: ScannerError,
     unavailable: type[HomeAssistantError],
@@ -210,10 +217,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         try:
             fetched = await self.client.fetch_since(since)
         except ScannerRateLimitError as err:
-            wait = RATE_LIMIT_COOL_DOWN
-            if err.retry_after:  # the gateway's own hint, within reason
-                wait = timedelta(seconds=min(err.retry_after, MAX_COOL_DOWN.total_seconds()))
-            self._cool_down_until = now + wait
+            self._cool_down_until = now + login_cool_down(err)
             raise
         self._cool_down_until = None
         run = partial(

@@ -94,6 +94,35 @@ async def test_setup_not_ready(
     assert simulator.password not in config_entry.reason
 
 
+def _entry_state(entry: MockConfigEntry) -> ConfigEntryState:
+    """Read the state afresh (it changes behind the test's back)."""
+    return entry.state
+
+
+async def test_setup_retries_leave_a_rate_limited_login_alone(
+    hass: HomeAssistant, freezer: Any, simulator: GatewaySimulator, config_entry: MockConfigEntry
+) -> None:
+    simulator.login_limit = 0
+    assert not await hass.config_entries.async_setup(config_entry.entry_id)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    attempts = simulator.login_attempts
+    assert attempts == 1
+
+    # Home Assistant retries setup after 5, 10, 20, 40 and 80 s: none of them logs in.
+    for _ in range(6):
+        await async_next_scan(hass, freezer, minutes=1.5)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert simulator.login_attempts == attempts
+
+    # After the cool-down the next retry logs in again, and the entry comes up.
+    simulator.login_limit = 10
+    simulator.reset_login_limit()
+    await async_next_scan(hass, freezer, minutes=16)
+    assert _entry_state(config_entry) is ConfigEntryState.LOADED
+    assert simulator.login_attempts == attempts + 1
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+
 @pytest.mark.usefixtures("init_integration")
 async def test_gateway_outage_and_recovery(
     hass: HomeAssistant,
