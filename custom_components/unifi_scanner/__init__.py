@@ -132,4 +132,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry
 async def async_remove_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry) -> None:
     """Delete the stored checkpoint and the entry's repair issues."""
     await CheckpointStore(hass, entry.entry_id, entry.title).async_remove()
+    hass.data.get(LOGIN_BLOCKED_KEY, {}).pop(entry.entry_id, None)
     ir.async_delete_issue(hass, DOMAIN, delivery_issue_id(entry.entry_id))
