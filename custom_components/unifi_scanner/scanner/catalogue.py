@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 import yaml  # type: ignore[import-untyped]
 
 from .exceptions import RuleError
-from .models import Category, Severity
+from .models import Category, Finding, Severity
 from .sanitize import clean
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from datetime import datetime
 
     from .models import LogEntry
 
@@ -278,12 +279,39 @@ class Rule:
                     return False
         return True
 
-    def render(self, fields: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]]:
-        """Render title, explanation and remediation steps once for a finding."""
-        return (
-            render_template(self.title, fields),
-            render_template(self.explanation, fields),
-            tuple(render_template(step, fields) for step in self.remediation),
+    def finding(
+        self,
+        fields: Mapping[str, str],
+        *,
+        subject: tuple[str | None, str | None, str | None],
+        count: int,
+        first_seen: datetime,
+        last_seen: datetime,
+        keys: tuple[str, ...] = (),
+        extra_steps: tuple[str, ...] = (),
+    ) -> Finding:
+        """Build this rule's finding, rendering its words once from ``fields``.
+
+        ``subject`` is (name, MAC, IP); ``extra_steps`` follow the rule's own remediation.
+        """
+        name, mac, ip = subject
+        return Finding(
+            rule_id=self.id,
+            severity=self.severity,
+            category=self.category,
+            title=render_template(self.title, fields),
+            explanation=render_template(self.explanation, fields),
+            remediation=(
+                *(render_template(step, fields) for step in self.remediation),
+                *extra_steps,
+            ),
+            subject_name=name,
+            subject_mac=mac,
+            subject_ip=ip,
+            count=count,
+            first_seen=first_seen,
+            last_seen=last_seen,
+            keys=keys,
         )
 
 

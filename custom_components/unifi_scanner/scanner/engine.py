@@ -354,17 +354,9 @@ def _finding(
         fields.setdefault("ip", ip)
     if extra:
         fields.update(extra)
-    title, explanation, remediation = rule.render(fields)
-    finding = Finding(
-        rule_id=rule.id,
-        severity=rule.severity,
-        category=rule.category,
-        title=title,
-        explanation=explanation,
-        remediation=remediation,
-        subject_name=name,
-        subject_mac=mac,
-        subject_ip=ip,
+    finding = rule.finding(
+        fields,
+        subject=(name, mac, ip),
         count=len(entries),
         first_seen=first.time,
         last_seen=last.time,

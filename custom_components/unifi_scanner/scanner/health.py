@@ -289,18 +289,9 @@ def _finding(issue: _Issue, device: Device | None, now: datetime) -> Finding:
         }
     elif fields.get("subject"):
         name = fields["subject"]
-    fields = fields | {"count": "1"}
-    title, explanation, remediation = issue.rule.render(fields)
-    return Finding(
-        rule_id=issue.rule.id,
-        severity=issue.rule.severity,
-        category=issue.rule.category,
-        title=title,
-        explanation=explanation,
-        remediation=remediation,
-        subject_name=name,
-        subject_mac=mac,
-        subject_ip=ip,
+    return issue.rule.finding(
+        fields | {"count": "1"},
+        subject=(name, mac, ip),
         count=1,
         first_seen=now,
         last_seen=now,

@@ -216,19 +216,12 @@ def _finding(group: _Group, catalogue: RuleCatalogue) -> Finding:
         "detected": str(group.count - group.blocked),
         "sources": str(len(sources)),
     }
-    title, explanation, remediation = rule.render(fields)
-    return Finding(
-        rule_id=rule.id,
-        severity=rule.severity,
-        category=rule.category,
-        title=title,
-        explanation=explanation,
-        remediation=(*remediation, _remediation(group.category)),
-        subject_name=group.signature,
-        subject_mac=None,
-        subject_ip=sources[0] if len(sources) == 1 else None,
+    return rule.finding(
+        fields,
+        subject=(group.signature, None, sources[0] if len(sources) == 1 else None),
         count=group.count,
         first_seen=group.first.time,
         last_seen=group.last.time,
         keys=tuple(sorted(group.keys)),
+        extra_steps=(_remediation(group.category),),
     )
