@@ -46,7 +46,7 @@ RUN_SCAN_SCHEMA = vol.Schema(
 )
 RESET_CHECKPOINT_SCHEMA = vol.Schema(
     {
-        vol.Required(ATTR_CONFIG_ENTRY): cv.string,
+        vol.Optional(ATTR_CONFIG_ENTRY): cv.string,
         vol.Optional(ATTR_SINCE): cv.datetime,
         vol.Optional(ATTR_LOOKBACK_HOURS): vol.Coerce(float),
     }
@@ -114,7 +114,7 @@ def _start_at(data: dict[str, Any], now: datetime) -> datetime | None:
 
 async def _async_reset_checkpoint(call: ServiceCall) -> None:
     """Move the checkpoint back so the next scan reports again from there."""
-    entry = _get_entry(call.hass, call.data[ATTR_CONFIG_ENTRY])
+    entry = _get_entry(call.hass, call.data.get(ATTR_CONFIG_ENTRY))
     start = _start_at(dict(call.data), dt_util.utcnow())
     checkpoint = Checkpoint()
     if start is not None:

@@ -112,9 +112,8 @@ async def test_reset_checkpoint_rereports(
     )
     assert (await _run_scan(hass))["new_findings"] > 0
 
-    await hass.services.async_call(
-        DOMAIN, "reset_checkpoint", {"config_entry": init_integration.entry_id}, blocking=True
-    )
+    # With one entry, the entry may be left out, as for run_scan.
+    await hass.services.async_call(DOMAIN, "reset_checkpoint", {}, blocking=True)
     assert (await _run_scan(hass))["new_findings"] > 0
 
 
@@ -158,6 +157,9 @@ async def test_service_needs_a_loaded_entry(hass: HomeAssistant) -> None:
     other.add_to_hass(hass)
     with pytest.raises(ServiceValidationError) as err:
         await _run_scan(hass)
+    assert err.value.translation_key == "config_entry_required"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "reset_checkpoint", {}, blocking=True)
     assert err.value.translation_key == "config_entry_required"
     with pytest.raises(ServiceValidationError) as err:
         await _run_scan(hass, config_entry=other.entry_id)
