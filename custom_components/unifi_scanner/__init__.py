@@ -61,13 +61,23 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
     return True
 
 
-def build_client(hass: HomeAssistant, data: dict[str, object]) -> UnifiClient:
-    """Build a gateway client on a private session (unsafe cookie jar: hosts are IPs)."""
+def build_client(
+    hass: HomeAssistant, data: dict[str, object], *, auto_cleanup: bool = True
+) -> UnifiClient:
+    """Build a gateway client on a private session (unsafe cookie jar: hosts are IPs).
+
+    Home Assistant detaches the session when the entry being set up unloads. A caller outside
+    setup passes ``auto_cleanup=False`` and detaches it itself: closing it would close the
+    connection pool that Home Assistant shares between sessions.
+    """
     verify_ssl = bool(data.get(CONF_VERIFY_SSL, False))
     port = data.get(CONF_PORT)
     return UnifiClient(
         session=async_create_clientsession(
-            hass, verify_ssl=verify_ssl, cookie_jar=CookieJar(unsafe=True)
+            hass,
+            verify_ssl=verify_ssl,
+            auto_cleanup=auto_cleanup,
+            cookie_jar=CookieJar(unsafe=True),
         ),
         host=str(data[CONF_HOST]),
         username=str(data[CONF_USERNAME]),

@@ -56,15 +56,15 @@ def _clean_input(user_input: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _async_probe(hass: HomeAssistant, data: dict[str, Any]) -> tuple[GatewayInfo, list[Site]]:
-    """Log in and read the gateway's identity and sites; the session is closed afterwards."""
-    client = build_client(hass, data)
+    """Log in and read the gateway's identity and sites; the session is let go afterwards."""
+    client = build_client(hass, data, auto_cleanup=False)
     try:
         await client.login()
         sites = await client.sites()
         gateway = await client.gateway_info()
         await client.close()
     finally:
-        await client.session.close()
+        client.session.detach()
     return gateway, sites
 
 

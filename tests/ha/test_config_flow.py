@@ -15,6 +15,7 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
 )
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.unifi_scanner.const import (
@@ -77,6 +78,11 @@ async def test_user_single_site(hass: HomeAssistant, simulator: GatewaySimulator
         CONF_SITE: "default",
         CONF_SITE_ID: HOME_SITE_ID,
     }
+    # The probe let its session go without closing the connection pool Home Assistant shares
+    # with every other integration that skips certificate checks.
+    shared = async_get_clientsession(hass, verify_ssl=False)
+    assert shared.connector is not None
+    assert not shared.connector.closed
 
 
 @pytest.mark.parametrize("simulator_scenario", ["multisite"])

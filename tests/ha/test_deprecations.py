@@ -21,14 +21,18 @@ async def test_a_report_about_this_integration_is_caught(
 ) -> None:
     await async_get_integration(hass, DOMAIN)
     frame.report_usage(
-        "calls a helper that is going away", integration_domain=DOMAIN, breaks_in_ha_version="2099.1"
+        "calls a helper that is going away",
+        integration_domain=DOMAIN,
+        breaks_in_ha_version="2099.1",
     )
     reports = no_deprecation_reports.take()
     assert len(reports) == 1
     assert "custom integration 'unifi_scanner' calls a helper that is going away" in reports[0]
     # The guard forgets each test's reports, so the same report fails the next test too.
     frame.report_usage(
-        "calls a helper that is going away", integration_domain=DOMAIN, breaks_in_ha_version="2099.1"
+        "calls a helper that is going away",
+        integration_domain=DOMAIN,
+        breaks_in_ha_version="2099.1",
     )
     assert no_deprecation_reports.take() == []  # Home Assistant itself reports a place once
 

@@ -304,7 +304,8 @@ class UnifiClient(UnifiTransport):
 
         Each page is normalised as soon as it arrives and then dropped, so memory holds one page
         of gateway JSON at a time and the event loop is never busy for more than one page:
-        decoding it and normalising it are two separate turns of the loop.
+        decoding it and normalising it are two separate turns of the loop. Sorting more than a
+        page of entries runs on the loop's default executor.
         """
         since = _utc(since)
         until = _utc(until) if until is not None else datetime.now(UTC)
@@ -333,7 +334,12 @@ class UnifiClient(UnifiTransport):
                 collector.discard(source)
                 unsupported.add(source)
 
-        entries = collector.entries()
+        # Sorting a large collection is one synchronous pass over all of it: off the loop.
+        entries = (
+            collector.entries()
+            if len(collector) <= NORMALIZE_CHUNK
+            else await asyncio.get_running_loop().run_in_executor(None, collector.entries)
+        )
         del collector
         try:
             devices = await self.devices()
