@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from tests.simulator import (
     generate_ips_events,
     generate_system_log,
 )
+from tests.simulator.faults import HANG_GUARD
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -274,9 +276,9 @@ async def test_one_ips_alert_lands_in_every_store(
 async def test_each_fault_breaks_api_but_not_login(
     http: aiohttp.ClientSession, sim: GatewaySimulator, faults: Faults
 ) -> None:
-    async def usable() -> bool:
+    async def usable(patience: float) -> bool:
         try:
-            async with asyncio.timeout(0.5), http.get(sim.url + DEVICE) as response:
+            async with asyncio.timeout(patience), http.get(sim.url + DEVICE) as response:
                 body = await response.json(content_type=None)
         except (aiohttp.ClientError, ValueError, TimeoutError):
             return False
@@ -284,9 +286,9 @@ async def test_each_fault_breaks_api_but_not_login(
 
     sim.faults = faults
     assert (await login(http, sim)).status == 200
-    assert not await usable()
+    assert not await usable(patience=0.5)  # the slow answer takes 2 s: a busy machine adds to it
     sim.faults = Faults()
-    assert await usable()
+    assert await usable(patience=HANG_GUARD)
 
 
 async def test_fault_after_and_paths_break_a_scan_mid_page(
@@ -325,3 +327,32 @@ def test_generators_are_deterministic_and_realistic() -> None:
     assert {row["inner_alert_action"] for row in ips} == {"allowed", "blocked"}
     assert any(row["srcipGeo"] is False or row["srcipGeo"] == [] for row in ips)
     assert any(2800000 <= row["inner_alert_signature_id"] <= 2899999 for row in ips)
+
+
+async def test_a_gate_holds_requests_until_released(
+    http: aiohttp.ClientSession, sim: GatewaySimulator
+) -> None:
+    assert (await login(http, sim)).status == 200
+    gate = sim.hold("stat/device")
+    held = asyncio.ensure_future(http.get(sim.url + DEVICE))
+    other = await http.get(sim.url + "/proxy/network/api/s/default/stat/health")
+    assert other.status == 200  # only the named paths wait
+    await gate.reached()
+    assert not held.done()
+    gate.release()
+    response = await held
+    assert response.status == 200
+    assert (await http.get(sim.url + DEVICE)).status == 200  # a released gate holds no more
+
+
+async def test_stopping_releases_held_requests(http: aiohttp.ClientSession) -> None:
+    sim = GatewaySimulator()
+    await sim.start()
+    assert (await login(http, sim)).status == 200
+    gate = sim.hold("stat/device")
+    held = asyncio.ensure_future(http.get(sim.url + DEVICE))
+    await gate.reached()
+    await sim.stop()
+    assert gate.released.is_set()
+    with contextlib.suppress(aiohttp.ClientError):
+        (await held).release()

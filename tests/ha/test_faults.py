@@ -36,14 +36,17 @@ from custom_components.unifi_scanner.const import (
     EVENT_REPORT,
 )
 from tests.simulator import Faults, GatewaySimulator, Mode
+from tests.simulator.faults import HANG_GUARD
 
 from .conftest import UNIQUE_ID, Ledger, async_next_scan
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator
 
     from homeassistant.core import HomeAssistant, ServiceCall
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    from custom_components.unifi_scanner.data import ScanResult
 
 EVENT_PATH = "/proxy/network/api/s/default/stat/event"
 SYSTEM_LOG_PATH = "/proxy/network/v2/api/site/default/system-log/all"
@@ -112,13 +115,6 @@ def _problems(caplog: pytest.LogCaptureFixture) -> list[str]:
         for record in caplog.records
         if record.name.startswith(INTEGRATION_LOGGER) and record.levelno >= logging.WARNING
     ]
-
-
-async def _until(predicate: Callable[[], bool]) -> None:
-    """Wait (in real time, at most 5 s) until ``predicate`` holds."""
-    async with asyncio.timeout(5):
-        while not predicate():  # noqa: ASYNC110 - the simulator's counters have no event
-            await asyncio.sleep(0.005)
 
 
 def _start_scheduled_scan(hass: HomeAssistant) -> None:
@@ -239,7 +235,10 @@ async def test_broken_answers_keep_checkpoint_then_recover(
     name: str,
 ) -> None:
     faults, extra = BROKEN_ANSWERS[name]
-    init_integration.runtime_data.client.request_timeout = 0.3
+    client = init_integration.runtime_data.client
+    patient = client.request_timeout
+    if faults.latency:  # the gateway answers after 1 s: only a slow answer may time out
+        client.request_timeout = 0.3
     ledger = Ledger(hass, simulator)
     now = dt_util.utcnow()
     for index in range(extra):  # one per millisecond, so the pages hold distinct rows
@@ -261,6 +260,7 @@ async def test_broken_answers_keep_checkpoint_then_recover(
     assert getattr(error, "translation_key", None) == "communication_error"
 
     simulator.faults = Faults()
+    client.request_timeout = patient
     await _next_scan(hass)
     assert _findings_state(hass) != STATE_UNAVAILABLE
     assert len(phone) == sent + 1
@@ -281,11 +281,12 @@ async def test_session_expiry_during_a_scan_relogs_in_once(
     ledger.append(2)
     attempts, successes = simulator.login_attempts, simulator.login_successes
     requested = simulator.requests[EVENT_PATH]
-    simulator.faults = Faults(latency=0.2, paths=("stat/event",))
+    gate = simulator.hold("stat/event")
 
     _start_scheduled_scan(hass)
-    await _until(lambda: simulator.requests[EVENT_PATH] > requested)
+    await gate.reached()
     simulator.expire_sessions()  # while the event page is on its way
+    gate.release()
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert simulator.login_attempts == attempts + 1
@@ -307,15 +308,15 @@ async def test_csrf_rotation_mid_scan_needs_no_login(
     ledger = Ledger(hass, simulator)
     ledger.append(2)
     attempts = simulator.login_attempts
-    requested = simulator.requests[EVENT_PATH]
     if when == "before":
         simulator.rotate_csrf()  # the scan's first answer carries the new token
         await _next_scan(hass)
     else:
-        simulator.faults = Faults(latency=0.2, paths=("stat/event",))
+        gate = simulator.hold("stat/event")
         _start_scheduled_scan(hass)
-        await _until(lambda: simulator.requests[EVENT_PATH] > requested)
+        await gate.reached()
         simulator.rotate_csrf()  # the event page's answer carries it; later POSTs need it
+        gate.release()
         await hass.async_block_till_done(wait_background_tasks=True)
 
     assert simulator.login_attempts == attempts
@@ -419,7 +420,8 @@ async def test_stop_between_delivery_and_commit_repeats_at_most_once(
 
     with patch.object(coordinator.store._store, "async_save", hang):
         entry.async_create_background_task(hass, coordinator.async_refresh(), "scan")
-        await _until(saving.is_set)
+        async with asyncio.timeout(HANG_GUARD):
+            await saving.wait()
         assert len(phone) == 2  # delivered; the checkpoint is being written
         assert await hass.config_entries.async_unload(entry.entry_id)  # Home Assistant stops
     assert _stored(hass_storage, entry) == stored
@@ -448,18 +450,17 @@ async def test_stop_during_collection_loses_and_repeats_nothing(
     ledger = Ledger(hass, simulator)
     ledger.append(2)
     stored = _stored(hass_storage, entry)
-    requested = simulator.requests[DEVICE_PATH]
-    simulator.faults = Faults(latency=5, paths=("stat/device",))
+    gate = simulator.hold("stat/device")
     coordinator = entry.runtime_data.coordinator
     entry.async_create_background_task(hass, coordinator.async_refresh(), "scan")
-    await _until(lambda: simulator.requests[DEVICE_PATH] > requested)
+    await gate.reached()
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert _stored(hass_storage, entry) == stored
     assert len(phone) == 1
     assert ledger.events == []
 
-    simulator.faults = Faults()
+    gate.release()
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(phone) == 2
@@ -595,23 +596,41 @@ async def test_service_calls_during_a_scheduled_scan_collect_once(
     hass: HomeAssistant,
     simulator: GatewaySimulator,
     phone: list[ServiceCall],
-    init_integration: MockConfigEntry,  # noqa: ARG001 - the scans under test
+    init_integration: MockConfigEntry,
 ) -> None:
     ledger = Ledger(hass, simulator)
     ledger.append(2)
     reports = async_capture_events(hass, EVENT_REPORT)
     before = simulator.requests[EVENT_PATH], simulator.requests[SYSTEM_LOG_PATH]
-    simulator.faults = Faults(latency=0.3, paths=("stat/device",))
+    gate = simulator.hold("stat/device")
+    coordinator = init_integration.runtime_data.coordinator
+    joined = asyncio.Event()
+    calls = 0
+    scan = coordinator.async_scan
+
+    async def counted(*, deliver: bool) -> ScanResult:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            joined.set()  # this third call joins the scan before the test runs on
+        result: ScanResult = await scan(deliver=deliver)
+        return result
 
     _start_scheduled_scan(hass)
-    responses = await asyncio.gather(
-        *(
-            hass.services.async_call(
-                DOMAIN, "run_scan", {"deliver": deliver}, blocking=True, return_response=True
+    await gate.reached()  # the scheduled scan is collecting
+    with patch.object(coordinator, "async_scan", counted):
+        calling = asyncio.gather(
+            *(
+                hass.services.async_call(
+                    DOMAIN, "run_scan", {"deliver": deliver}, blocking=True, return_response=True
+                )
+                for deliver in (True, True, False)
             )
-            for deliver in (True, True, False)
         )
-    )
+        async with asyncio.timeout(HANG_GUARD):
+            await joined.wait()
+        gate.release()
+        responses = await calling
     await hass.async_block_till_done(wait_background_tasks=True)
 
     after = simulator.requests[EVENT_PATH], simulator.requests[SYSTEM_LOG_PATH]

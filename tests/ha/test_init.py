@@ -280,10 +280,11 @@ async def test_unload_cancels_a_running_scan(
 ) -> None:
     stored = hass_storage[_store_key(init_integration)]["data"]
     simulator.append_event("EVT_SW_DetectRogueDHCP")
-    simulator.faults = Faults(latency=5, paths=("stat/device",))
+    gate = simulator.hold("stat/device")
     coordinator = init_integration.runtime_data.coordinator
     init_integration.async_create_background_task(hass, coordinator.async_refresh(), "scan")
-    await asyncio.sleep(0.2)  # the scan is now waiting for the slow gateway
+    await gate.reached()  # the scan is now waiting for the gateway
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
+    gate.release()
     assert hass_storage[_store_key(init_integration)]["data"] == stored

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from .events import generate_events, generate_ips_events, generate_system_log
-from .faults import Faults, Mode
+from .faults import Faults, Gate, Mode
 from .scenario import scenario_names
 from .server import GatewaySimulator
 
 __all__ = [
     "Faults",
+    "Gate",
     "GatewaySimulator",
     "Mode",
     "generate_events",

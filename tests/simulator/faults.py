@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
+
+# How long a test waits for a held request to arrive before it fails instead of hanging; a
+# request that arrives at all does so within milliseconds.
+HANG_GUARD: Final = 60.0
 
 
 class Mode(StrEnum):
@@ -45,3 +51,30 @@ class Faults:
             or self.truncated_body
             or self.drop_connection
         )
+
+
+@dataclass
+class Gate:
+    """Holds every request whose path contains one of `paths` until the test releases it.
+
+    A test that acts while a request is in flight (expiring the session, rotating the CSRF
+    token, unloading the entry) waits for the request to reach the gateway instead of guessing
+    how long it takes, acts, then releases it; nothing depends on the machine's speed.
+    """
+
+    paths: tuple[str, ...]
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def holds(self, path: str) -> bool:
+        """Whether a request for `path` is held now."""
+        return not self.released.is_set() and any(part in path for part in self.paths)
+
+    async def reached(self) -> None:
+        """Wait until a held request has arrived."""
+        async with asyncio.timeout(HANG_GUARD):
+            await self.arrived.wait()
+
+    def release(self) -> None:
+        """Let the held requests, and every later one, through."""
+        self.released.set()

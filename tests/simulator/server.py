@@ -29,7 +29,7 @@ from aiohttp import web
 
 from .catalog import V2_CATEGORIES
 from .events import EventFactory, Occurrence, to_ms
-from .faults import Faults, Mode
+from .faults import Faults, Gate, Mode
 from .scenario import Scenario, SiteSpec, load_scenario
 from .tls import server_ssl_context
 
@@ -169,6 +169,7 @@ class GatewaySimulator:
         self.cookie_name = cookie_name
         """UniFi OS session cookie name: `TOKEN`, or `UOS_TOKEN` on UniFi OS 4.x."""
         self.faults = Faults()
+        self._gates: list[Gate] = []
         self.mfa_required = False
         self.mfa_code = "123456"
         """The one-time code accepted as `token` (`ubic_2fa_token` on classic)."""
@@ -221,7 +222,10 @@ class GatewaySimulator:
         self.port = int(runner.addresses[0][1])
 
     async def stop(self) -> None:
-        """Close every connection and release the port."""
+        """Release every held request, close every connection and release the port."""
+        for gate in self._gates:
+            gate.release()
+        self._gates.clear()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -236,6 +240,12 @@ class GatewaySimulator:
         await self.stop()
 
     # -- test controls ----------------------------------------------------------
+
+    def hold(self, *paths: str) -> Gate:
+        """Hold the requests for paths containing any of `paths` until the gate is released."""
+        gate = Gate(paths)
+        self._gates.append(gate)
+        return gate
 
     def reset_login_limit(self) -> None:
         """Clear the login lockout, as the console does after some minutes."""
@@ -369,6 +379,7 @@ class GatewaySimulator:
         """Count the request, then apply any configured fault."""
         path = request.path
         self.requests[path] += 1
+        await self._pass_gates(path)
         faults = self.faults
         if not faults.active:
             self._fault_seen = 0
@@ -403,6 +414,13 @@ class GatewaySimulator:
         if faults.truncated_body:
             return await self._truncate(request, response)
         return response
+
+    async def _pass_gates(self, path: str) -> None:
+        """Wait at every gate that holds ``path`` until it is released."""
+        for gate in self._gates:
+            if gate.holds(path):
+                gate.arrived.set()
+                await gate.released.wait()
 
     @staticmethod
     async def _truncate(request: web.Request, response: web.Response) -> web.StreamResponse:
