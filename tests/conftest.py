@@ -49,3 +49,10 @@ def no_deprecation_reports() -> Iterator[DeprecationReports]:
         yield reports
     if found := reports.take():
         pytest.fail("Home Assistant reported deprecated usage:\n" + "\n".join(found))
+
+
+def pytest_report_header() -> str:
+    """Name the Home Assistant under test: the suite runs on the floor and the latest one."""
+    from homeassistant.const import __version__  # noqa: PLC0415 - only for the header
+
+    return f"Home Assistant {__version__}"

@@ -8,15 +8,8 @@ the loop is blocked, in milliseconds, is measured by ``scripts/bench --ha``.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -44,7 +37,8 @@ from custom_components.unifi_scanner.scanner.client import (
 )
 from custom_components.unifi_scanner.scanner.models import Source
 from tests.loop_work import LoopWork
-from tests.simulator import GatewaySimulator
+
+from .backlog import Gateway, gateway_process, memory, reset_peak_memory, seed_reported_up_to_now
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -60,92 +54,11 @@ MAX_ROWS_PER_TURN = max(LEGACY_PAGE_SIZE, SYSTEM_LOG_PAGE_SIZE, IPS_PAGE_SIZE, N
 WHOLE_BACKLOG_STAGES = {"sort", "select and analyse", "advance", "render"}
 
 
-# The gateway process: the home scenario on a classic controller, its stores replaced by the
-# backlog; it prints what the test needs to know, then serves, answering each line on its stdin
-# with how often each path was requested so far, until its stdin closes.
-_GATEWAY = """
-import asyncio, datetime as dt, json, sys
-from tests.simulator import GatewaySimulator, Mode, generate_events
-
-async def main():
-    sim = GatewaySimulator(mode=Mode.CLASSIC)
-    for store in (sim.events, sim.alarms, sim.ips_events):
-        store.clear()
-    end = dt.datetime.fromtimestamp(int(sys.argv[1]) / 1000, dt.UTC)
-    backlog = generate_events(int(sys.argv[2]), seed=7, end=end, span=dt.timedelta(hours=23))
-    sim.events.extend(backlog)
-    await sim.start()
-    print(json.dumps({
-        "port": sim.port,
-        "threats": sum(1 for row in backlog if row["key"] == "EVT_IPS_IpsAlert"),
-        "newest": max(row["time"] for row in backlog),
-    }), flush=True)
-    loop = asyncio.get_running_loop()
-    while await loop.run_in_executor(None, sys.stdin.readline):
-        print(json.dumps(dict(sim.requests)), flush=True)
-    await sim.stop()
-
-asyncio.run(main())
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class _Gateway:
-    """The gateway process and what it said about its backlog."""
-
-    process: subprocess.Popen[str]
-    host: str
-    port: int
-    username: str
-    password: str
-    threats: int
-    newest: int
-
-    def requests(self) -> dict[str, int]:
-        """Return how often each path was requested so far (the gateway keeps serving)."""
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write("\n")
-        self.process.stdin.flush()
-        counts: dict[str, int] = json.loads(self.process.stdout.readline())
-        return counts
-
-
 @pytest.fixture
-def simulator(socket_enabled: None) -> Iterator[_Gateway]:  # noqa: ARG001 - loopback sockets
-    """Start the gateway process (the backlog ends 10 minutes ago) and stop it at the end."""
-    defaults = GatewaySimulator()
-    end = int((time.time() - 600) * 1000)
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", _GATEWAY, str(end), str(BACKLOG)],
-        cwd=Path(__file__).parents[2],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        # A real gateway is another machine; here it shares two cores with Home Assistant, so
-        # it yields the CPU whenever Home Assistant's threads want it.
-        preexec_fn=lambda: os.nice(19),  # noqa: PLW1509 - no threads exist in the child yet
-    )
-    try:
-        assert process.stdout is not None
-        said = json.loads(process.stdout.readline())
-        yield _Gateway(
-            process=process,
-            host="127.0.0.1",
-            port=said["port"],
-            username=defaults.username,
-            password=defaults.password,
-            threats=said["threats"],
-            newest=said["newest"],
-        )
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def simulator(socket_enabled: None) -> Iterator[Gateway]:  # noqa: ARG001 - loopback sockets
+    """Serve the backlog from a gateway process of its own."""
+    with gateway_process(BACKLOG) as gateway:
+        yield gateway
 
 
 @pytest.fixture
@@ -160,46 +73,15 @@ def phone(hass: HomeAssistant) -> list[ServiceCall]:
     return async_mock_service(hass, "notify", "phone")
 
 
-def _kib(field: str) -> int:
-    """Read a ``VmRSS``/``VmHWM`` line of /proc/self/status, in bytes."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) * 1024
-    msg = f"{field} not found"
-    raise LookupError(msg)
-
-
-def _reset_peak_rss() -> bool:
-    """Restart the peak-RSS counter (Linux); False where that is not possible."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
 async def test_backlog_of_100k_events(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
-    simulator: _Gateway,
+    simulator: Gateway,
     phone: list[ServiceCall],
     config_entry: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Reported up to now: the first scan finds nothing new.
-    key = f"{DOMAIN}.{config_entry.entry_id}"
-    mark = {"time_ms": int(time.time() * 1000), "ids": []}
-    hass_storage[key] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": key,
-        "data": {
-            "checkpoint": {
-                "last_success": dt_util.utcnow().isoformat(),
-                "marks": {source.value: mark for source in Source},
-            }
-        },
-    }
+    seed_reported_up_to_now(hass_storage, config_entry)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     coordinator = config_entry.runtime_data.coordinator
@@ -219,12 +101,12 @@ async def test_backlog_of_100k_events(
     work.watch(coordinator_module, "_select_and_analyze", "select and analyse", _entries_of)
     work.watch(coordinator_module, "_advance", "advance", _new_of)
     work.watch(delivery, "_render", "render", _report_entries)
-    rss_before = _kib("VmRSS")
-    peak_known = _reset_peak_rss()
+    rss_before = memory("VmRSS")
+    peak_known = reset_peak_memory()
     with work:
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=61))
         await hass.async_block_till_done(wait_background_tasks=True)
-    added = _kib("VmHWM") - rss_before if peak_known else _kib("VmRSS") - rss_before
+    added = memory("VmHWM" if peak_known else "VmRSS") - rss_before
 
     result = coordinator.data
     assert result.committed

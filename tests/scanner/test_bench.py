@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     import pytest
 
 ROOT = Path(__file__).parents[2]
+# The scripts run in the venv of this very run (floor or latest).
+OWN_VENV = os.environ | {"UNIFI_SCANNER_VENV": sys.prefix}
 
 
 def test_bench_prints_the_stage_table() -> None:
@@ -22,6 +25,7 @@ def test_bench_prints_the_stage_table() -> None:
         [str(ROOT / "scripts" / "bench"), "--sizes", "200", "--repeat", "1"],
         capture_output=True,
         text=True,
+        env=OWN_VENV,
         timeout=120,
         check=False,
     )
@@ -46,6 +50,7 @@ def test_bench_rejects_bad_sizes() -> None:
         [str(ROOT / "scripts" / "bench"), "--sizes", "many"],
         capture_output=True,
         text=True,
+        env=OWN_VENV,
         timeout=60,
         check=False,
     )

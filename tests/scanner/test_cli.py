@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 ROOT = Path(__file__).parents[2]
+# The scripts run in the venv of this very run (floor or latest).
+OWN_VENV = os.environ | {"UNIFI_SCANNER_VENV": sys.prefix}
 
 
 @pytest.fixture
@@ -70,6 +73,7 @@ def test_demo_prints_a_text_report() -> None:
         [str(ROOT / "scripts" / "scan"), "--demo"],
         capture_output=True,
         text=True,
+        env=OWN_VENV,
         timeout=60,
         check=False,
     )
@@ -207,6 +211,7 @@ def test_module_help_runs() -> None:
         [sys.executable, "-m", "custom_components.unifi_scanner.scanner", "--help"],
         capture_output=True,
         text=True,
+        env=OWN_VENV,
         timeout=60,
         check=False,
         cwd=ROOT,

@@ -1,0 +1,137 @@
+"""``scripts/bench --ha``: a day's backlog through the real integration, in milliseconds.
+
+Not part of the test suite (the file name keeps pytest from collecting it): what it measures
+depends on the machine, so it reports figures next to their targets and never fails on them.
+It fails only when the scan itself goes wrong. ``tests/ha/test_backlog.py`` asserts the structure
+that keeps these figures low.
+
+Environment: ``BENCH_BACKLOG`` (events, default 100 000) and ``BENCH_RUNS`` (default 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from homeassistant.const import __version__ as HA_VERSION  # noqa: N812
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    async_fire_time_changed,
+    async_mock_service,
+)
+
+from custom_components.unifi_scanner.const import CONF_MIN_SEVERITY, CONF_NOTIFY_SERVICES, DOMAIN
+
+from .backlog import Gateway, gateway_process, memory, reset_peak_memory, seed_reported_up_to_now
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+BACKLOG = int(os.environ.get("BENCH_BACKLOG", "100000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+PROBE_INTERVAL = 0.001  # seconds between two looks at the loop
+MIB = 2**20
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One figure and the bound it should stay within."""
+
+    name: str
+    value: float
+    limit: float
+    unit: str
+
+    def line(self) -> str:
+        """Format as a table row with PASS or MISS."""
+        verdict = "PASS" if self.value <= self.limit else "MISS"
+        return (
+            f"| {self.name:<26} | {self.value:>9.1f} {self.unit:<3} "
+            f"| <= {self.limit:>6.0f} {self.unit:<3} | {verdict} |"
+        )
+
+
+@pytest.fixture
+def simulator(socket_enabled: None) -> Iterator[Gateway]:  # noqa: ARG001 - loopback sockets
+    """Serve the backlog from a gateway process of its own."""
+    with gateway_process(BACKLOG) as gateway:
+        yield gateway
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Notify a phone about every finding, as a user who wants everything would."""
+    return {CONF_MIN_SEVERITY: "low", CONF_NOTIFY_SERVICES: ["phone"]}
+
+
+async def _longest_block(stop: asyncio.Event, blocks: list[float]) -> None:
+    """Record how late each short sleep wakes up: how long the loop was kept from running."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        start = loop.time()
+        await asyncio.sleep(PROBE_INTERVAL)
+        blocks.append(loop.time() - start - PROBE_INTERVAL)
+
+
+async def _one_scan(hass: HomeAssistant, entry: MockConfigEntry, minutes: int) -> tuple[float, ...]:
+    """Move the checkpoint a day back, run the scheduled scan; return block, time, memory."""
+    await hass.services.async_call(
+        DOMAIN, "reset_checkpoint", {"lookback_hours": 24}, blocking=True
+    )
+    blocks: list[float] = []
+    stop = asyncio.Event()
+    before = memory("VmRSS")
+    peak_known = reset_peak_memory()
+    # The probe runs without the loop's debug mode, which the test harness turns on.
+    hass.loop.set_debug(False)
+    probe = asyncio.create_task(_longest_block(stop, blocks))
+    started = time.perf_counter()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=minutes))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await probe
+    added = memory("VmHWM" if peak_known else "VmRSS") - before
+    result = entry.runtime_data.coordinator.data
+    assert result.committed
+    assert result.new_entries == BACKLOG
+    return max(blocks), elapsed, added
+
+
+async def test_bench_backlog(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    simulator: Gateway,  # noqa: ARG001 - serves the backlog
+    config_entry: MockConfigEntry,
+) -> None:
+    async_mock_service(hass, "notify", "phone")
+    seed_reported_up_to_now(hass_storage, config_entry)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    runs = [await _one_scan(hass, config_entry, 61 * (n + 1)) for n in range(RUNS)]
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+
+    blocks, times, added = zip(*runs, strict=True)
+    figures = [
+        Target("longest loop block (worst)", max(blocks) * 1000, 50, "ms"),
+        Target("scan time (median)", statistics.median(times), 5, "s"),
+        Target("added peak memory (worst)", max(added) / MIB, 250, "MiB"),
+    ]
+    print(  # noqa: T201 - the report is the point
+        f"\nUniFi Scanner backlog through Home Assistant {HA_VERSION} "
+        f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"affinity {len(os.sched_getaffinity(0))}): {BACKLOG:,} events, {RUNS} runs\n"
+        f"| {'figure':<26} | {'measured':>13} | {'target':>13} | |\n"
+        f"|{'-' * 28}|{'-' * 15}:|{'-' * 15}:|------|\n" + "\n".join(f.line() for f in figures)
+    )
