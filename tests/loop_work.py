@@ -3,8 +3,9 @@
 A wall-clock bound on the loop's lag passes or fails with the machine's load. What keeps the loop
 responsive is structural, and that is what these tests assert instead: the heavy stages of a
 large scan either run on a worker thread, or handle a bounded number of rows per turn of the
-loop. ``LoopWork`` counts the loop's turns with a callback that schedules itself again each time,
-and wraps each stage to record the rows it handled, the thread it ran on and the turn it ran in.
+loop. ``LoopWork`` counts the loop's turns (each turn starts by asking the loop's selector for
+ready I/O, so it counts those calls; nothing spins, the loop sleeps as it would) and wraps each
+stage to record the rows it handled, the thread it ran on and the turn it ran in.
 The figures in milliseconds are measured by ``scripts/bench --ha``.
 """
 
@@ -59,8 +60,7 @@ class LoopWork:
     calls: list[Call] = field(default_factory=list)
     turn: int = 0
     _loop_thread: int = field(default_factory=threading.get_ident)
-    _handle: asyncio.Handle | None = None
-    _debug: bool = False
+    _counting: bool = False
 
     def watch(self, owner: object, name: str, stage: str, rows: RowCount) -> None:
         """Wrap ``owner.name`` so each call is recorded as ``stage`` with ``rows(args, result)``."""
@@ -69,7 +69,7 @@ class LoopWork:
         @wraps(original)
         def recorded(*args: Any, **kwargs: Any) -> Any:
             result = original(*args, **kwargs)
-            if self._handle is not None:  # only while the turns are counted
+            if self._counting:  # only while the turns are counted
                 on_loop = threading.get_ident() == self._loop_thread
                 self.calls.append(Call(stage, rows(args, result), on_loop, self.turn))
             return result
@@ -87,27 +87,22 @@ class LoopWork:
         self.watch(EntryCollector, "add", "normalise", _rows_given)
         self.watch(EntryCollector, "entries", "sort", _rows_returned)
 
-    def _tick(self) -> None:
-        self.turn += 1
-        self._handle = self.loop.call_soon(self._tick)
-
     def __enter__(self) -> Self:
-        """Start counting the loop's turns.
+        """Start counting the loop's turns."""
+        selector = self.loop._selector  # type: ignore[attr-defined]
+        select = selector.select
 
-        The loop's debug mode records a stack for every callback scheduled, which at one
-        callback a turn would slow the scan down many times over; it is off while counting.
-        """
-        self._debug = self.loop.get_debug()
-        self.loop.set_debug(False)
-        self._handle = self.loop.call_soon(self._tick)
+        def counted(timeout: float | None = None) -> Any:
+            self.turn += 1
+            return select(timeout)
+
+        self.monkeypatch.setattr(selector, "select", counted)
+        self._counting = True
         return self
 
     def __exit__(self, *_exc: object) -> None:
         """Stop counting."""
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
-        self.loop.set_debug(self._debug)
+        self._counting = False
 
     def stages(self) -> set[str]:
         """Return every stage that ran at least once."""

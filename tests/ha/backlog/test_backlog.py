@@ -23,8 +23,6 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.unifi_scanner import coordinator as coordinator_module
 from custom_components.unifi_scanner import delivery
 from custom_components.unifi_scanner.const import (
-    CONF_MIN_SEVERITY,
-    CONF_NOTIFY_SERVICES,
     DOMAIN,
     EVENT_REPORT,
 )
@@ -38,11 +36,9 @@ from custom_components.unifi_scanner.scanner.client import (
 from custom_components.unifi_scanner.scanner.models import Source
 from tests.loop_work import LoopWork
 
-from .backlog import Gateway, gateway_process, memory, reset_peak_memory, seed_reported_up_to_now
+from .gateway import Gateway, memory, reset_peak_memory, seed_reported_up_to_now
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from homeassistant.core import HomeAssistant, ServiceCall
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -55,16 +51,9 @@ WHOLE_BACKLOG_STAGES = {"sort", "select and analyse", "advance", "render"}
 
 
 @pytest.fixture
-def simulator(socket_enabled: None) -> Iterator[Gateway]:  # noqa: ARG001 - loopback sockets
-    """Serve the backlog from a gateway process of its own."""
-    with gateway_process(BACKLOG) as gateway:
-        yield gateway
-
-
-@pytest.fixture
-def entry_options() -> dict[str, Any]:
-    """Notify a phone about every finding."""
-    return {CONF_MIN_SEVERITY: "low", CONF_NOTIFY_SERVICES: ["phone"]}
+def backlog_size() -> int:
+    """Events the gateway logged since the checkpoint."""
+    return BACKLOG
 
 
 @pytest.fixture
