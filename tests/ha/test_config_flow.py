@@ -103,7 +103,9 @@ async def test_user_picks_one_of_several_sites(
     assert result["title"] == "Acme Office Warehouse"
     assert result["data"][CONF_SITE] == "jl3z2shm"
     assert result["data"][CONF_SITE_ID] == "66a1b2c3d4e5f60718293a02"
-    assert result["result"].unique_id.endswith("_66a1b2c3d4e5f60718293a02")
+    unique_id = result["result"].unique_id
+    assert unique_id is not None
+    assert unique_id.endswith("_66a1b2c3d4e5f60718293a02")
 
 
 def _wrong_password(_sim: GatewaySimulator) -> dict[str, Any]:
