@@ -1,0 +1,48 @@
+"""A quick run of ``scripts/bench --ha``: the real integration, a small backlog, one run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+# The benchmark runs in the venv of this very run (floor or latest).
+OWN_VENV = os.environ | {"UNIFI_SCANNER_VENV": sys.prefix}
+
+
+def test_bench_ha_prints_each_figure_next_to_its_target() -> None:
+    result = subprocess.run(  # noqa: S603 - our own script
+        [str(ROOT / "scripts" / "bench"), "--ha", "--backlog", "3000", "--runs", "1"],
+        capture_output=True,
+        text=True,
+        env=OWN_VENV,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "UniFi Scanner backlog through Home Assistant 20" in out
+    assert "3,000 events, 1 run\n" in out
+    for figure, target in (
+        ("longest loop block (worst)", "<=     50 ms"),
+        ("scan time (median)", "<=      5 s"),
+        ("added peak memory (worst)", "<=    250 MiB"),
+    ):
+        (row,) = (line for line in out.splitlines() if line.startswith(f"| {figure}"))
+        assert target in row
+        assert row.rstrip().endswith(("| PASS   |", "| MISS   |"))
+
+
+def test_bench_ha_rejects_bad_arguments() -> None:
+    result = subprocess.run(  # noqa: S603 - our own script
+        [str(ROOT / "scripts" / "bench"), "--ha", "--backlog", "lots"],
+        capture_output=True,
+        text=True,
+        env=OWN_VENV,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--backlog" in result.stderr
