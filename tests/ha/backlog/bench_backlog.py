@@ -130,7 +130,8 @@ async def test_bench_backlog(
     print(  # noqa: T201 - the report is the point
         f"\nUniFi Scanner backlog through Home Assistant {HA_VERSION} "
         f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"affinity {len(os.sched_getaffinity(0))}): {BACKLOG:,} events, {RUNS} run{'s' if RUNS != 1 else ''}\n"
+        f"affinity {len(os.sched_getaffinity(0))}): {BACKLOG:,} events, "
+        f"{RUNS} run{'s' if RUNS != 1 else ''}\n"
         f"| {'figure':<26} | {'measured':>13} | {'target':>13} | result |\n"
         f"|{'-' * 28}|{'-' * 15}:|{'-' * 15}:|--------|\n" + "\n".join(f.line() for f in figures)
     )
