@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).parents[2]
-# The benchmark runs in the venv of this very run (floor or latest).
-OWN_VENV = os.environ | {"UNIFI_SCANNER_VENV": sys.prefix}
+from tests.scripts import run_script
 
 
 def test_bench_ha_prints_each_figure_next_to_its_target() -> None:
-    result = subprocess.run(  # noqa: S603 - our own script
-        [str(ROOT / "scripts" / "bench"), "--ha", "--backlog", "3000", "--runs", "1"],
-        capture_output=True,
-        text=True,
-        env=OWN_VENV,
-        timeout=300,
-        check=False,
-    )
+    result = run_script("bench", "--ha", "--backlog", "3000", "--runs", "1", timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "UniFi Scanner backlog through Home Assistant 20" in out
@@ -36,13 +22,6 @@ def test_bench_ha_prints_each_figure_next_to_its_target() -> None:
 
 
 def test_bench_ha_rejects_bad_arguments() -> None:
-    result = subprocess.run(  # noqa: S603 - our own script
-        [str(ROOT / "scripts" / "bench"), "--ha", "--backlog", "lots"],
-        capture_output=True,
-        text=True,
-        env=OWN_VENV,
-        timeout=60,
-        check=False,
-    )
+    result = run_script("bench", "--ha", "--backlog", "lots", timeout=60)
     assert result.returncode == 2
     assert "--backlog" in result.stderr

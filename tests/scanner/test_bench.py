@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from custom_components.unifi_scanner.scanner import client
 from custom_components.unifi_scanner.scanner.models import Source
+from tests.scripts import run_script
 
 if TYPE_CHECKING:
     import pytest
 
 ROOT = Path(__file__).parents[2]
-# The scripts run in the venv of this very run (floor or latest).
-OWN_VENV = os.environ | {"UNIFI_SCANNER_VENV": sys.prefix}
 
 
 def test_bench_prints_the_stage_table() -> None:
-    result = subprocess.run(  # noqa: S603 - our own script
-        [str(ROOT / "scripts" / "bench"), "--sizes", "200", "--repeat", "1"],
-        capture_output=True,
-        text=True,
-        env=OWN_VENV,
-        timeout=120,
-        check=False,
-    )
+    result = run_script("bench", "--sizes", "200", "--repeat", "1", timeout=120)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("UniFi Scanner pipeline benchmark: Python 3.")
@@ -46,14 +36,7 @@ def test_bench_prints_the_stage_table() -> None:
 
 
 def test_bench_rejects_bad_sizes() -> None:
-    result = subprocess.run(  # noqa: S603 - our own script
-        [str(ROOT / "scripts" / "bench"), "--sizes", "many"],
-        capture_output=True,
-        text=True,
-        env=OWN_VENV,
-        timeout=60,
-        check=False,
-    )
+    result = run_script("bench", "--sizes", "many", timeout=60)
     assert result.returncode == 2
     assert "--sizes" in result.stderr
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from custom_components.unifi_scanner.scanner.__main__ import (
     EXIT_OK,
     run,
 )
+from tests.scripts import run_script
 from tests.simulator import GatewaySimulator
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 ROOT = Path(__file__).parents[2]
-# The scripts run in the venv of this very run (floor or latest).
-OWN_VENV = os.environ | {"UNIFI_SCANNER_VENV": sys.prefix}
 
 
 @pytest.fixture
@@ -69,14 +67,7 @@ def free_port() -> int:
 
 
 def test_demo_prints_a_text_report() -> None:
-    result = subprocess.run(  # noqa: S603 - our own script
-        [str(ROOT / "scripts" / "scan"), "--demo"],
-        capture_output=True,
-        text=True,
-        env=OWN_VENV,
-        timeout=60,
-        check=False,
-    )
+    result = run_script("scan", "--demo", timeout=60)
     assert result.returncode == EXIT_OK, result.stderr
     assert result.stdout.startswith("UniFi Scanner report\n")
     assert "SEVERE FINDINGS" in result.stdout
@@ -211,7 +202,6 @@ def test_module_help_runs() -> None:
         [sys.executable, "-m", "custom_components.unifi_scanner.scanner", "--help"],
         capture_output=True,
         text=True,
-        env=OWN_VENV,
         timeout=60,
         check=False,
         cwd=ROOT,
