@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Self
 
+from custom_components.unifi_scanner.scanner import transport
+from custom_components.unifi_scanner.scanner.normalize import EntryCollector
+
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable
@@ -78,11 +81,6 @@ class LoopWork:
 
     def watch_collection(self) -> None:
         """Watch the client's stages: decoding each answer, normalising pages, sorting."""
-        from custom_components.unifi_scanner.scanner import transport  # noqa: PLC0415
-        from custom_components.unifi_scanner.scanner.normalize import (  # noqa: PLC0415
-            EntryCollector,
-        )
-
         self.watch(transport, "_decode", "decode", _rows_in_answer)
         self.watch(EntryCollector, "add", "normalise", _rows_given)
         self.watch(EntryCollector, "entries", "sort", _rows_returned)
@@ -115,10 +113,6 @@ class LoopWork:
             if call.on_loop:
                 per_turn[call.turn] += call.rows
         return max(per_turn.values(), default=0)
-
-    def on_loop(self, *, rows_above: int) -> list[Call]:
-        """Return the calls that handled more than ``rows_above`` rows on the loop's thread."""
-        return [call for call in self.calls if call.on_loop and call.rows > rows_above]
 
     def rows(self, stage: str) -> int:
         """Return how many rows ``stage`` handled in all."""

@@ -9,6 +9,7 @@ from homeassistant.helpers import frame
 from homeassistant.loader import async_get_integration
 
 from custom_components.unifi_scanner.const import DOMAIN
+from tests.deprecations import deprecation_reports
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -28,13 +29,24 @@ async def test_a_report_about_this_integration_is_caught(
     reports = no_deprecation_reports.take()
     assert len(reports) == 1
     assert "custom integration 'unifi_scanner' calls a helper that is going away" in reports[0]
-    # The guard forgets each test's reports, so the same report fails the next test too.
-    frame.report_usage(
-        "calls a helper that is going away",
-        integration_domain=DOMAIN,
-        breaks_in_ha_version="2099.1",
-    )
-    assert no_deprecation_reports.take() == []  # Home Assistant itself reports a place once
+
+
+async def test_every_test_sees_its_own_reports(
+    hass: HomeAssistant, no_deprecation_reports: DeprecationReports
+) -> None:
+    """Home Assistant logs a report once per process; the guard makes it once per test."""
+    await async_get_integration(hass, DOMAIN)
+
+    def report() -> None:
+        frame.report_usage("calls a helper that is going away", integration_domain=DOMAIN)
+
+    report()
+    report()  # the same place again in the same test: Home Assistant stays quiet
+    assert len(no_deprecation_reports.take()) == 1
+    with deprecation_reports() as next_test:  # what the guard does before the next test
+        report()
+    assert len(next_test.take()) == 1
+    no_deprecation_reports.take()  # it heard that one too
 
 
 def test_a_deprecated_constant_used_from_this_integration_is_caught(

@@ -30,13 +30,13 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.unifi_scanner.const import DOMAIN
 
-from .gateway import Gateway, memory, reset_peak_memory, seed_reported_up_to_now
+from .gateway import DAY_BACKLOG, Gateway, memory, reset_peak_memory, seed_reported_up_to_now
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-BACKLOG = int(os.environ.get("BENCH_BACKLOG", "100000"))
+BACKLOG = int(os.environ.get("BENCH_BACKLOG", str(DAY_BACKLOG)))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PROBE_INTERVAL = 0.001  # seconds between two looks at the loop
 MIB = 2**20

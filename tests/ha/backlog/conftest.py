@@ -8,10 +8,16 @@ import pytest
 
 from custom_components.unifi_scanner.const import CONF_MIN_SEVERITY, CONF_NOTIFY_SERVICES
 
-from .gateway import Gateway, gateway_process
+from .gateway import DAY_BACKLOG, Gateway, gateway_process
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+
+@pytest.fixture
+def backlog_size() -> int:
+    """Events the gateway logged since the checkpoint (the benchmark may ask for another)."""
+    return DAY_BACKLOG
 
 
 @pytest.fixture

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+DAY_BACKLOG = 100_000  # events logged while Home Assistant was off for a day
+
 # The gateway process: the home scenario on a classic controller, its stores replaced by the
 # backlog; it prints what the test needs to know, then serves, answering each line on its stdin
 # with how often each path was requested so far, until its stdin closes.
