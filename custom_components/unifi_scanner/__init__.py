@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import CookieJar
 from homeassistant.const import (
+    CONF_API_KEY,
     CONF_HOST,
     CONF_PASSWORD,
     CONF_PORT,
@@ -26,16 +27,18 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .checkpoint import CheckpointStore
-from .const import CONF_SITE, DOMAIN
+from .const import CONF_AUTH_METHOD, CONF_SITE, DOMAIN, LOGGER
 from .coordinator import UnifiScannerCoordinator, as_ha_error, login_cool_down
 from .data import UnifiScannerConfigEntry, UnifiScannerRuntimeData
 from .delivery import delivery_issue_id
+from .scanner.auth import ApiKey, AuthMethod, Credentials, LocalAccount
 from .scanner.catalogue import RuleCatalogue, load_catalogue
 from .scanner.client import UnifiClient
 from .scanner.exceptions import ScannerError, ScannerRateLimitError
 from .services import async_setup_services
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
 
     from homeassistant.core import HomeAssistant
@@ -61,8 +64,15 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
     return True
 
 
+def entry_credentials(data: Mapping[str, object]) -> Credentials:
+    """Read the entry's credentials; ``ValueError`` for a key no header can carry."""
+    if data.get(CONF_AUTH_METHOD) == AuthMethod.API_KEY:
+        return ApiKey(str(data[CONF_API_KEY]))
+    return LocalAccount(str(data[CONF_USERNAME]), str(data[CONF_PASSWORD]))
+
+
 def build_client(
-    hass: HomeAssistant, data: dict[str, object], *, auto_cleanup: bool = True
+    hass: HomeAssistant, data: Mapping[str, object], *, auto_cleanup: bool = True
 ) -> UnifiClient:
     """Build a gateway client on a private session (unsafe cookie jar: hosts are IPs).
 
@@ -80,8 +90,7 @@ def build_client(
             cookie_jar=CookieJar(unsafe=True),
         ),
         host=str(data[CONF_HOST]),
-        username=str(data[CONF_USERNAME]),
-        password=str(data[CONF_PASSWORD]),
+        credentials=entry_credentials(data),
         port=int(port) if isinstance(port, int | float | str) and port else None,
         site=str(data.get(CONF_SITE, "default")),
         verify_ssl=verify_ssl,
@@ -123,6 +132,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry)
     entry.async_create_background_task(
         hass, coordinator.async_refresh(), name=f"{DOMAIN} first scan {entry.title}"
     )
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry) -> bool:
+    """Bring older entries up to date; a newer entry than this code knows is refused."""
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:  # 1.1 predates API keys: every entry used a local account
+        hass.config_entries.async_update_entry(
+            entry,
+            data={**entry.data, CONF_AUTH_METHOD: AuthMethod.LOCAL_ACCOUNT.value},
+            minor_version=2,
+        )
+        LOGGER.debug("Migrated %s to version 1.2", entry.title)
     return True
 
 

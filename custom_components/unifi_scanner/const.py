@@ -8,7 +8,9 @@ from typing import Final
 DOMAIN: Final = "unifi_scanner"
 LOGGER = logging.getLogger(__package__)
 
-# Entry data (connection); host, port, username, password and verify_ssl use HA's CONF_* names.
+# Entry data (connection); host, port, username, password, api_key and verify_ssl use HA's
+# CONF_* names. The auth method is one of scanner.auth.AuthMethod's values.
+CONF_AUTH_METHOD: Final = "auth_method"
 CONF_SITE: Final = "site"
 CONF_SITE_ID: Final = "site_id"
 

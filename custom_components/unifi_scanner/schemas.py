@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import voluptuous as vol
 from homeassistant.const import (
+    CONF_API_KEY,
     CONF_HOST,
     CONF_PASSWORD,
     CONF_PORT,
@@ -52,6 +53,7 @@ from .const import (
     SECTION_THRESHOLDS,
     THRESHOLD_DEFAULTS,
 )
+from .scanner.auth import AuthMethod
 from .scanner.models import Severity
 
 if TYPE_CHECKING:
@@ -66,15 +68,25 @@ _CONNECTION = {
     vol.Optional(CONF_PORT): _PORT,
     vol.Required(CONF_VERIFY_SSL, default=False): BooleanSelector(),
 }
-USER_SCHEMA = vol.Schema(
-    {
-        **_CONNECTION,
-        vol.Required(CONF_USERNAME): TextSelector(),
-        vol.Required(CONF_PASSWORD): _PASSWORD,
-    }
-)
-RECONFIGURE_SCHEMA = vol.Schema(_CONNECTION)
-REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD})
+# The fields that hold each method's credentials, the secret last.
+CREDENTIAL_FIELDS: Final[dict[AuthMethod, tuple[str, ...]]] = {
+    AuthMethod.API_KEY: (CONF_API_KEY,),
+    AuthMethod.LOCAL_ACCOUNT: (CONF_USERNAME, CONF_PASSWORD),
+}
+
+
+def credentials_schema(
+    method: AuthMethod, *, connection: bool = True, keep_secret: bool = False
+) -> vol.Schema:
+    """Build one auth method's form: the address (unless ``connection`` is off), then its fields.
+
+    ``keep_secret`` makes the secret optional: left empty, the stored one stays.
+    """
+    *names, secret = CREDENTIAL_FIELDS[method]
+    fields: dict[vol.Marker, Any] = dict(_CONNECTION) if connection else {}
+    fields.update({vol.Required(name): TextSelector() for name in names})
+    fields[vol.Optional(secret) if keep_secret else vol.Required(secret)] = _PASSWORD
+    return vol.Schema(fields)
 
 
 def site_schema(sites: Iterable[Site]) -> vol.Schema:

@@ -16,6 +16,7 @@ import orjson
 import pytest
 from yarl import URL
 
+from custom_components.unifi_scanner.scanner.auth import LocalAccount, _csrf_from_cookies
 from custom_components.unifi_scanner.scanner import client as client_module
 from custom_components.unifi_scanner.scanner.client import (
     IPS_PAGE_SIZE,
@@ -71,12 +72,14 @@ async def sim(request: pytest.FixtureRequest) -> AsyncIterator[GatewaySimulator]
 def make_client(
     sim: GatewaySimulator, session: aiohttp.ClientSession, **overrides: Any
 ) -> UnifiClient:
+    account = LocalAccount(
+        overrides.pop("username", sim.username), overrides.pop("password", sim.password)
+    )
     options: dict[str, Any] = {
         "session": session,
         "host": sim.host,
         "port": sim.port,
-        "username": sim.username,
-        "password": sim.password,
+        "credentials": account,
     } | overrides
     return UnifiClient(**options)
 
@@ -269,7 +272,7 @@ async def test_stale_csrf_token_is_healed_by_one_relogin(
 ) -> None:
     client = make_client(sim, session)
     await client.login()
-    client._csrf = "00000000-0000-0000-0000-000000000000"
+    vars(client._auth)["_csrf"] = "00000000-0000-0000-0000-000000000000"  # the gateway forgot it
     rows = await client.raw_events(datetime.now(UTC) - timedelta(hours=1))
     assert rows
     assert logins(sim) == 2
@@ -277,11 +280,11 @@ async def test_stale_csrf_token_is_healed_by_one_relogin(
 
 async def test_csrf_falls_back_to_the_session_jwt(sim: GatewaySimulator) -> None:
     token = sim._jwt("3f2504e0-4f89-11d3-9a0c-0305e82c3301", remembered=True)
-    assert UnifiClient._csrf_from_cookies({"UOS_TOKEN": token}) == (
+    assert _csrf_from_cookies({"UOS_TOKEN": token}) == (
         "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
     )
-    assert UnifiClient._csrf_from_cookies({"csrf_token": "abc"}) == "abc"
-    assert UnifiClient._csrf_from_cookies({"TOKEN": "not-a-jwt"}) is None
+    assert _csrf_from_cookies({"csrf_token": "abc"}) == "abc"
+    assert _csrf_from_cookies({"TOKEN": "not-a-jwt"}) is None
 
 
 # --- collection ------------------------------------------------------------------------------
@@ -542,7 +545,7 @@ async def test_unreachable_gateway(session: aiohttp.ClientSession) -> None:
     port = simulator.port
     await simulator.stop()
     client = UnifiClient(
-        session=session, host="127.0.0.1", port=port, username="u", password=PASSWORD
+        session=session, host="127.0.0.1", port=port, credentials=LocalAccount("u", PASSWORD)
     )
     with pytest.raises(ScannerConnectionError):
         await client.login()
@@ -639,14 +642,14 @@ async def test_classic_logout(sim: GatewaySimulator, session: aiohttp.ClientSess
 async def test_base_url(
     session: aiohttp.ClientSession, host: str, port: int | None, url: str
 ) -> None:
-    client = UnifiClient(session=session, host=host, port=port, username="u", password=PASSWORD)
+    client = UnifiClient(session=session, host=host, port=port, credentials=LocalAccount("u", PASSWORD))
     assert str(client._base) == url
 
 
 @pytest.mark.parametrize("host", ["", "[fd00::1", "[fd00::1]x", "host:port", "a/b", "https://"])
 async def test_invalid_host(session: aiohttp.ClientSession, host: str) -> None:
     with pytest.raises(ValueError, match="Invalid gateway host"):
-        UnifiClient(session=session, host=host, username="u", password=PASSWORD)
+        UnifiClient(session=session, host=host, credentials=LocalAccount("u", PASSWORD))
 
 
 def test_retry_after_parsing() -> None:
@@ -692,7 +695,7 @@ async def test_plain_http_test_switch(
 async def test_legacy_envelope_errors(
     session: aiohttp.ClientSession, body: Any, status: int, error: str
 ) -> None:
-    client = UnifiClient(session=session, host="gw", username="u", password=PASSWORD)
+    client = UnifiClient(session=session, host="gw", credentials=LocalAccount("u", PASSWORD))
     expected: type[Exception] = {
         "auth": ScannerAuthenticationError,
         "mfa": ScannerMfaRequiredError,
@@ -706,7 +709,7 @@ async def test_legacy_envelope_errors(
 
 
 async def test_envelope_rc_is_case_insensitive(session: aiohttp.ClientSession) -> None:
-    client = UnifiClient(session=session, host="gw", username="u", password=PASSWORD)
+    client = UnifiClient(session=session, host="gw", credentials=LocalAccount("u", PASSWORD))
     body = {"meta": {"rc": "OK"}, "data": [{"a": 1}]}
     assert client._check_body(body, 200, "/api/s/default/x", v2=False) is body
 
@@ -790,4 +793,4 @@ def test_envelope_helpers_tolerate_loose_types() -> None:
 
 async def test_unsupported_scheme(session: aiohttp.ClientSession) -> None:
     with pytest.raises(ValueError, match="scheme"):
-        UnifiClient(session=session, host="gw", username="u", password=PASSWORD, scheme="ftp")
+        UnifiClient(session=session, host="gw", credentials=LocalAccount("u", PASSWORD), scheme="ftp")

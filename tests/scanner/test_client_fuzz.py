@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from custom_components.unifi_scanner.scanner.auth import LocalAccount
 from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.scanner.client import UnifiClient
 from custom_components.unifi_scanner.scanner.engine import analyze
@@ -208,8 +209,7 @@ def _client(transport: _Transport) -> UnifiClient:
     return UnifiClient(
         session=cast("aiohttp.ClientSession", transport),
         host="192.0.2.1",
-        username="admin",
-        password="fuzz-secret",  # noqa: S106 - a made-up password
+        credentials=LocalAccount("admin", "fuzz-secret"),
     )
 
 

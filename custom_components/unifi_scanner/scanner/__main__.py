@@ -1,9 +1,10 @@
 """One-shot scan from the command line: ``python -m custom_components.unifi_scanner.scanner``.
 
-Logs in, fetches everything since ``--since`` (or the look-back), analyses it and prints one
-report to stdout. Exit codes: 0 success, 1 usage or other error, 2 gateway unreachable,
-3 authentication refused (wrong credentials, MFA required, login rate limit).
-The password is read from a file (or ``UNIFI_SCANNER_PASSWORD``) and never printed.
+Signs in (a local account or an API key), fetches everything since ``--since`` (or the
+look-back), analyses it and prints one report to stdout. Exit codes: 0 success, 1 usage or other
+error, 2 gateway unreachable, 3 authentication refused (wrong credentials or key, MFA required,
+login rate limit). The password or key is read from a file (or ``UNIFI_SCANNER_PASSWORD``,
+``UNIFI_SCANNER_API_KEY``) and never printed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 
 import aiohttp
 
+from .auth import ApiKey, Credentials, LocalAccount
 from .exceptions import (
     ScannerAuthenticationError,
     ScannerConnectionError,
@@ -45,6 +47,7 @@ EXIT_CONNECTION: Final = 2
 EXIT_AUTH: Final = 3
 
 PASSWORD_ENV: Final = "UNIFI_SCANNER_PASSWORD"  # noqa: S105 - a variable name, not a secret
+API_KEY_ENV: Final = "UNIFI_SCANNER_API_KEY"
 FORMATS: Final = ("text", "markdown", "html", "json")
 MAX_LOOKBACK_HOURS: Final = 720
 
@@ -62,11 +65,10 @@ class _Parser(argparse.ArgumentParser):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
-    """Where and as whom to log in."""
+    """Where and as whom to sign in."""
 
     host: str
-    username: str
-    password: str = field(repr=False)
+    credentials: Credentials = field(repr=False)
     port: int | None = None
     site: str = "default"
     verify_ssl: bool = False
@@ -87,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-file",
         type=Path,
         help=f"file whose first line is the password (or set {PASSWORD_ENV})",
+    )
+    parser.add_argument(
+        "--api-key-file",
+        type=Path,
+        help=f"file whose first line is a UniFi OS API key, instead of an account "
+        f"(or set {API_KEY_ENV} and leave out --username)",
     )
     parser.add_argument("--site", default="default", help="site short name (default: default)")
     parser.add_argument("--since", help="ISO-8601 start time with offset, e.g. 2025-01-01T00:00Z")
@@ -124,34 +132,52 @@ def _parse_since(value: str | None, lookback_hours: int, now: datetime) -> datet
     return since.astimezone(UTC)
 
 
-def _read_password(path: Path | None) -> str:
+def _read_secret(path: Path | None, env: str, what: str) -> str:
+    """Read the first line of ``path`` (``-`` is stdin), or the variable ``env``."""
     if path is None:
-        password = os.environ.get(PASSWORD_ENV)
-        if password is None:
-            msg = f"--password-file is required (or set {PASSWORD_ENV})"
+        secret = os.environ.get(env)
+        if secret is None:
+            msg = f"The {what} is missing: give a file with it, or set {env}"
             raise UsageError(msg)
-        return password
+        return secret
     try:
         text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        msg = f"Cannot read the password file: {type(err).__name__}"
+        msg = f"Cannot read the {what} file: {type(err).__name__}"
         raise UsageError(msg) from err
     lines = text.splitlines()
     if not lines or not lines[0]:
-        msg = "The password file is empty"
+        msg = f"The {what} file is empty"
         raise UsageError(msg)
     return lines[0]
 
 
+def _credentials(args: argparse.Namespace) -> Credentials:
+    """Use an account when ``--username`` is given, a key otherwise."""
+    if args.username:
+        if args.api_key_file is not None:
+            msg = "--api-key-file and --username exclude each other"
+            raise UsageError(msg)
+        return LocalAccount(
+            args.username, _read_secret(args.password_file, PASSWORD_ENV, "password")
+        )
+    if args.api_key_file is None and API_KEY_ENV not in os.environ:
+        msg = "--host needs --username or an API key (or use --demo)"
+        raise UsageError(msg)
+    try:
+        return ApiKey(_read_secret(args.api_key_file, API_KEY_ENV, "API key").strip())
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+
+
 def _target(args: argparse.Namespace) -> Target:
-    if not args.host or not args.username:
-        msg = "--host and --username are required (or use --demo)"
+    if not args.host:
+        msg = "--host is required (or use --demo)"
         raise UsageError(msg)
     return Target(
         host=args.host,
         port=args.port,
-        username=args.username,
-        password=_read_password(args.password_file),
+        credentials=_credentials(args),
         site=args.site,
         verify_ssl=args.verify_ssl,
     )
@@ -171,8 +197,7 @@ async def _demo_target() -> AsyncIterator[Target]:
         yield Target(
             host=simulator.host,
             port=simulator.port,
-            username=simulator.username,
-            password=simulator.password,
+            credentials=LocalAccount(simulator.username, simulator.password),
             scheme="https" if simulator.tls else "http",
         )
     finally:
@@ -180,7 +205,7 @@ async def _demo_target() -> AsyncIterator[Target]:
 
 
 async def scan(target: Target, *, since: datetime, now: datetime) -> Report:
-    """Log in, fetch since ``since``, analyse, and build the report (no output)."""
+    """Sign in, fetch since ``since``, analyse, and build the report (no output)."""
     from .catalogue import load_catalogue  # noqa: PLC0415 - keeps --help fast
     from .client import UnifiClient  # noqa: PLC0415
     from .engine import analyze  # noqa: PLC0415
@@ -190,8 +215,7 @@ async def scan(target: Target, *, since: datetime, now: datetime) -> Report:
             session=session,
             host=target.host,
             port=target.port,
-            username=target.username,
-            password=target.password,
+            credentials=target.credentials,
             site=target.site,
             verify_ssl=target.verify_ssl,
             scheme=target.scheme,
@@ -248,24 +272,28 @@ def _describe(err: ScannerError) -> tuple[int, str]:
             "without MFA for the scanner."
         )
     if isinstance(err, ScannerAuthenticationError):
-        return EXIT_AUTH, f"Authentication failed (check username and password): {err}"
+        return EXIT_AUTH, f"Authentication failed (check the credentials): {err}"
     if isinstance(err, ScannerConnectionError):
         return EXIT_CONNECTION, f"Cannot reach the gateway: {err}"
     return EXIT_ERROR, f"Scan failed: {type(err).__name__}: {err}"
 
 
 def _fail(message: str, secret: str | None) -> None:
-    """Print an error to stderr; the password is masked even if a message quoted it."""
+    """Print an error to stderr; the password or key is masked even if a message quoted it."""
     text = clean(message, max_len=400)
     if secret:
         text = text.replace(secret, "***")
     sys.stderr.write(f"error: {text}\n")
 
 
+def _secret(credentials: Credentials) -> str:
+    return credentials.key if isinstance(credentials, ApiKey) else credentials.password
+
+
 async def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI as a coroutine (tests drive it inside their own event loop)."""
     parser = build_parser()
-    password: str | None = None
+    secret: str | None = None
     try:
         args = parser.parse_args(argv)
         logging.basicConfig(
@@ -280,15 +308,15 @@ async def run(argv: Sequence[str] | None = None) -> int:
                 report = await scan(target, since=since, now=now)
         else:
             target = _target(args)
-            password = target.password
+            secret = _secret(target.credentials)
             report = await scan(target, since=since, now=now)
     except UsageError as err:
         sys.stderr.write(parser.format_usage())
-        _fail(str(err), password)
+        _fail(str(err), secret)
         return EXIT_ERROR
     except ScannerError as err:
         code, message = _describe(err)
-        _fail(message, password)
+        _fail(message, secret)
         return code
     sys.stdout.write(render(report, args.format))
     sys.stdout.flush()

@@ -1,7 +1,8 @@
 """Pure helpers for what a gateway sends back, and for the host the user typed.
 
-No I/O here: JSON decoding, the legacy ``meta`` envelope, error identifiers and the exceptions
-they stand for, ``Retry-After``, the CSRF claim of a session JWT, and host/port splitting.
+No I/O here: the shape of a reply, JSON decoding, the legacy ``meta`` envelope, error identifiers
+and the exceptions they stand for, ``Retry-After``, the CSRF claim of a session JWT, and host/port
+splitting.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 from yarl import URL
@@ -20,10 +22,16 @@ from .exceptions import (
     ScannerAuthenticationError,
     ScannerError,
     ScannerMfaRequiredError,
+    ScannerRateLimitError,
     ScannerResponseError,
     ScannerUnsupportedError,
 )
 from .normalize import gc_paused
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from multidict import CIMultiDictProxy
 
 MFA_MESSAGE: Final = (
     "The gateway account requires multi-factor authentication; "
@@ -42,6 +50,29 @@ _MSG_ERRORS: Final[dict[str, tuple[type[ScannerError], str]]] = {
     "api.err.InvalidObject": (ScannerUnsupportedError, "The gateway does not know this object"),
 }
 _LOGIN_REQUIRED: Final = "api.err.loginrequired"
+RATE_LIMIT_MESSAGE: Final = (
+    "The gateway's login attempt limit was reached; wait a few minutes before trying again"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One HTTP exchange, fully read inside the timeout."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    cookies: Mapping[str, str]
+
+
+def _raise_for_account_limits(reply: Reply, rate_limit_message: str) -> None:
+    """Raise for the two answers no fresh sign-in can fix: too many requests (429), MFA (499)."""
+    if reply.status == 429:
+        raise ScannerRateLimitError(
+            rate_limit_message, retry_after=_retry_after(reply.headers.get("Retry-After"))
+        )
+    if reply.status == 499:
+        raise ScannerMfaRequiredError(MFA_MESSAGE)
 
 
 def _split_host(host: str) -> tuple[str, int | None]:

@@ -32,6 +32,10 @@ class ScannerMfaRequiredError(ScannerAuthenticationError):
     """The account needs a second factor; a local account without MFA is required."""
 
 
+class ScannerApiKeyUnsupportedError(ScannerAuthenticationError):
+    """The gateway is a self-hosted Network application, which has no API keys."""
+
+
 class ScannerRateLimitError(ScannerResponseError):
     """The gateway's login limit was reached; logging in again now would make it worse."""
 

@@ -2,8 +2,9 @@
 
 The caller injects an ``aiohttp.ClientSession`` (with ``CookieJar(unsafe=True)``, gateways are
 addressed by IP) and closes it. Every HTTP exchange after detection goes through ``request()``,
-which owns login, CSRF, the single re-login and the mapping of statuses, envelopes and network
-failures onto the scanner's exception tree. Paths and quirks follow UNIFI_API.md.
+which owns the auth strategy (a local account's login, CSRF and single re-login, or an API key),
+and the mapping of statuses, envelopes and network failures onto the scanner's exception tree.
+Paths and quirks follow UNIFI_API.md.
 """
 
 from __future__ import annotations
@@ -21,19 +22,15 @@ from yarl import URL
 from .envelope import (
     _LOGIN_REQUIRED,
     _MSG_ERRORS,
-    MFA_MESSAGE,
+    Reply,
     _decode,
     _error_code,
-    _jwt_csrf,
+    _raise_for_account_limits,
     _rc_failed,
-    _retry_after,
     _split_host,
 )
 from .exceptions import (
-    ScannerAuthenticationError,
     ScannerConnectionError,
-    ScannerMfaRequiredError,
-    ScannerRateLimitError,
     ScannerResponseError,
     ScannerTimeoutError,
     ScannerUnsupportedError,
@@ -42,42 +39,29 @@ from .exceptions import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from multidict import CIMultiDictProxy
+    from .auth import Authenticator, AuthMethod, Credentials
 
 LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 443
 UNIFI_OS_PREFIX: Final = "/proxy/network"
 
-_RATE_LIMIT_MESSAGE: Final = (
-    "The gateway's login attempt limit was reached; wait a few minutes before trying again"
+_REQUEST_LIMIT_MESSAGE: Final = (
+    "The gateway is refusing requests for a while (HTTP 429); wait before trying again"
 )
-_CSRF_HEADERS: Final = ("X-Updated-CSRF-Token", "X-CSRF-Token")
-_SESSION_COOKIES: Final = ("TOKEN", "UOS_TOKEN")
 
 
 class _SessionExpiredError(Exception):
     """Internal signal: the session is gone (401, LoginRequired) or refused (403)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Reply:
-    """One HTTP exchange, fully read inside the timeout."""
-
-    status: int
-    headers: CIMultiDictProxy[str]
-    body: bytes
-    cookies: Mapping[str, str]
-
-
 @dataclass(kw_only=True)
 class UnifiTransport:
-    """One gateway, one site, one login session; endpoint methods live on ``UnifiClient``."""
+    """One gateway, one site, one auth strategy; endpoint methods live on ``UnifiClient``."""
 
     session: aiohttp.ClientSession
     host: str
-    username: str
-    password: str = field(repr=False)
+    credentials: Credentials = field(repr=False)
     port: int | None = None
     site: str = "default"
     verify_ssl: bool = False
@@ -85,9 +69,8 @@ class UnifiTransport:
     scheme: str = "https"
 
     _base: URL = field(init=False, repr=False, compare=False)
+    _auth: Authenticator = field(init=False, repr=False, compare=False)
     _unifi_os: bool | None = field(default=None, init=False, repr=False, compare=False)
-    _csrf: str | None = field(default=None, init=False, repr=False, compare=False)
-    _authenticated: bool = field(default=False, init=False, repr=False, compare=False)
     _generation: int = field(default=0, init=False, repr=False, compare=False)
     _login_lock: asyncio.Lock = field(
         default_factory=asyncio.Lock, init=False, repr=False, compare=False
@@ -101,11 +84,17 @@ class UnifiTransport:
         name, host_port = _split_host(self.host)
         port = self.port or host_port or DEFAULT_PORT
         self._base = URL.build(scheme=self.scheme, host=name, port=port)
+        self._auth = self.credentials.authenticator()
 
     @property
     def unifi_os(self) -> bool | None:
         """True on a UniFi OS console, False on a classic controller, None before detection."""
         return self._unifi_os
+
+    @property
+    def auth_method(self) -> AuthMethod:
+        """Which auth method the credentials stand for (never the secret itself)."""
+        return self.credentials.method
 
     # --- transport -----------------------------------------------------------------------------
 
@@ -113,16 +102,14 @@ class UnifiTransport:
         self,
         method: str,
         path: str,
-        *,
         body: bytes | None = None,
+        *,
         params: Mapping[str, str] | None = None,
-    ) -> _Reply:
+    ) -> Reply:
         """One exchange, read completely inside the timeout; network failures mapped."""
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", **self._auth.headers()}
         if body is not None:
             headers["Content-Type"] = "application/json"
-        if self._csrf:
-            headers["X-CSRF-Token"] = self._csrf
         url = self._base.with_path(path, encoded=True)
         try:
             async with asyncio.timeout(self.request_timeout):
@@ -137,7 +124,7 @@ class UnifiTransport:
                 ) as response:
                     payload = await response.read()
                     cookies = {name: morsel.value for name, morsel in response.cookies.items()}
-                    reply = _Reply(response.status, response.headers, payload, cookies)
+                    reply = Reply(response.status, response.headers, payload, cookies)
         except TimeoutError as err:
             msg = f"The gateway did not answer within {self.request_timeout:g} s"
             raise ScannerTimeoutError(msg) from err
@@ -145,11 +132,7 @@ class UnifiTransport:
             msg = f"Cannot talk to the gateway: {type(err).__name__}"
             raise ScannerConnectionError(msg) from err
         LOGGER.debug("%s %s -> HTTP %s, %d bytes", method, path, reply.status, len(reply.body))
-        for name in _CSRF_HEADERS:
-            token = reply.headers.get(name)
-            if token:
-                self._csrf = token
-                break
+        self._auth.observe(reply)
         return reply
 
     def _path(self, path: str, *, v2: bool, site_scoped: bool) -> str:
@@ -162,7 +145,7 @@ class UnifiTransport:
             base = f"/api/s/{site}/" if site_scoped else "/api/"
         return (UNIFI_OS_PREFIX if self._unifi_os else "") + base + path
 
-    # --- login ---------------------------------------------------------------------------------
+    # --- signing in ----------------------------------------------------------------------------
 
     async def _detect(self) -> bool:
         """UniFi OS answers ``GET /`` with 200, a classic controller redirects (302)."""
@@ -175,12 +158,12 @@ class UnifiTransport:
         raise ScannerResponseError(msg)
 
     async def login(self) -> None:
-        """Detect the flavour once, then log in; cookies stay in the session's jar."""
+        """Detect the flavour once, then sign in (a local account logs in; a key sends nothing)."""
         async with self._login_lock:
             await self._login_locked()
 
     async def _relogin(self, seen_generation: int) -> None:
-        """Log in unless another task already did since ``seen_generation``."""
+        """Sign in unless another task already did since ``seen_generation``."""
         async with self._login_lock:
             if self._generation == seen_generation:
                 await self._login_locked()
@@ -189,61 +172,8 @@ class UnifiTransport:
         if self._unifi_os is None:
             self._unifi_os = await self._detect()
             LOGGER.debug("Detected %s", "UniFi OS" if self._unifi_os else "classic controller")
-        self._authenticated = False
-        self._csrf = None
-        if self._unifi_os:
-            path = "/api/auth/login"
-            credentials: dict[str, Any] = {
-                "username": self.username,
-                "password": self.password,
-                "token": "",
-                "rememberMe": True,
-            }
-        else:
-            path = "/api/login"
-            credentials = {"username": self.username, "password": self.password, "remember": True}
-        reply = await self._send("POST", path, body=orjson.dumps(credentials))
-        self._check_login(reply)
-        if not self._csrf:
-            self._csrf = self._csrf_from_cookies(reply.cookies)
-        self._authenticated = True
+        await self._auth.sign_in(self._send, unifi_os=self._unifi_os)
         self._generation += 1
-
-    @staticmethod
-    def _csrf_from_cookies(cookies: Mapping[str, str]) -> str | None:
-        """Fallback CSRF token: the session JWT's claim or the classic ``csrf_token`` cookie."""
-        for name in _SESSION_COOKIES:
-            if name in cookies and (token := _jwt_csrf(cookies[name])):
-                return token
-        return cookies.get("csrf_token") or None
-
-    def _check_login(self, reply: _Reply) -> None:
-        """Map a login reply onto the exception tree; return quietly on success."""
-        status = reply.status
-        _raise_for_account_limits(reply)
-        try:
-            body = _decode(reply.body)
-        except ValueError:
-            body = None
-        code = _error_code(body)
-        if code is not None and code.lower() == "api.err.ubic2fatokenrequired":
-            raise ScannerMfaRequiredError(MFA_MESSAGE)
-        if code == "AUTHENTICATION_FAILED_LIMIT_REACHED":
-            raise ScannerRateLimitError(_RATE_LIMIT_MESSAGE)
-        if status in {400, 401, 403}:
-            msg = "The gateway rejected the username or password"
-            raise ScannerAuthenticationError(msg)
-        if status >= 300:
-            msg = f"Login failed with HTTP {status}"
-            raise ScannerResponseError(msg)
-        if body is None:
-            msg = "The gateway's login reply was not JSON; it may still be starting up"
-            raise ScannerResponseError(msg)
-        if _rc_failed(body):
-            error, msg = _MSG_ERRORS.get(
-                code or "", (ScannerAuthenticationError, "The gateway refused the login")
-            )
-            raise error(msg)
 
     # --- the chokepoint ------------------------------------------------------------------------
 
@@ -263,26 +193,28 @@ class UnifiTransport:
         ``/v2/api/site/{site}/...``; ``site_scoped=False``: ``/api/...``), behind
         ``/proxy/network`` on UniFi OS. Legacy answers come back as the whole envelope
         (``meta`` included, so callers can page); v2 answers as the bare JSON. A lost session
-        gets exactly one re-login and one retry, and a call never logs in twice.
+        gets exactly one re-login and one retry, and a call never logs in twice; a rejected API
+        key is final.
         """
         body = None if json is None else orjson.dumps(json)
-        logged_in = False
+        auth = self._auth
+        signed_in_now = False
         generation = self._generation
-        if not self._authenticated:
+        if not auth.signed_in:
             await self._relogin(generation)
-            logged_in = True
+            signed_in_now = True
             generation = self._generation
         try:
             return await self._request_once(method, path, body, params, v2=v2, scoped=site_scoped)
         except _SessionExpiredError as err:
-            if logged_in:
-                raise ScannerAuthenticationError(str(err)) from err
+            if signed_in_now or not auth.renewable:
+                raise auth.rejected(str(err)) from err
         LOGGER.debug("Session lost; logging in again once")
         await self._relogin(generation)
         try:
             return await self._request_once(method, path, body, params, v2=v2, scoped=site_scoped)
         except _SessionExpiredError as err:
-            raise ScannerAuthenticationError(str(err)) from err
+            raise auth.rejected(str(err)) from err
 
     async def _request_once(
         self,
@@ -295,9 +227,9 @@ class UnifiTransport:
         scoped: bool,
     ) -> Any:
         full_path = self._path(path, v2=v2, site_scoped=scoped)
-        reply = await self._send(method, full_path, body=body, params=params)
+        reply = await self._send(method, full_path, body, params=params)
         status = reply.status
-        _raise_for_account_limits(reply)
+        _raise_for_account_limits(reply, _REQUEST_LIMIT_MESSAGE)
         try:
             decoded = _decode(reply.body)
         except ValueError as err:
@@ -355,24 +287,10 @@ class UnifiTransport:
         return decoded
 
     async def close(self) -> None:
-        """Log out, best effort; never raises. The session stays open (the caller owns it)."""
-        if not self._authenticated:
+        """Sign out, best effort; never raises. The session stays open (the caller owns it)."""
+        if not self._auth.signed_in:
             return
-        path = "/api/auth/logout" if self._unifi_os else "/api/logout"
         try:
-            await self._send("POST", path)
+            await self._auth.sign_out(self._send, unifi_os=bool(self._unifi_os))
         except Exception as err:  # noqa: BLE001 - logout must never fail a shutdown
             LOGGER.debug("Logout failed: %s", type(err).__name__)
-        finally:
-            self._authenticated = False
-            self._csrf = None
-
-
-def _raise_for_account_limits(reply: _Reply) -> None:
-    """Raise for the two answers that no re-login can fix: the login limit (429) and MFA (499)."""
-    if reply.status == 429:
-        raise ScannerRateLimitError(
-            _RATE_LIMIT_MESSAGE, retry_after=_retry_after(reply.headers.get("Retry-After"))
-        )
-    if reply.status == 499:
-        raise ScannerMfaRequiredError(MFA_MESSAGE)
