@@ -1,5 +1,7 @@
 """Diagnostics: configuration without secrets, the checkpoint, the last report and capabilities.
 
+The auth method is shown (``entry.data.auth_method``); the password or API key never is.
+
 MAC and IP addresses anywhere in the dump are replaced by stable pseudonyms (the same address
 gets the same stand-in within one dump), so a dump can be shared without revealing the network.
 """
@@ -11,7 +13,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 
 from .const import CONF_SITE_ID
 from .findings import report_summary
@@ -22,7 +24,15 @@ if TYPE_CHECKING:
 
     from .data import UnifiScannerConfigEntry
 
-TO_REDACT = {CONF_HOST, CONF_USERNAME, CONF_PASSWORD, CONF_SITE_ID, "unique_id", "anonymous_id"}
+TO_REDACT = {
+    CONF_HOST,
+    CONF_USERNAME,
+    CONF_PASSWORD,
+    CONF_API_KEY,
+    CONF_SITE_ID,
+    "unique_id",
+    "anonymous_id",
+}
 
 _MAC_RE = re.compile(r"(?i)\b[0-9a-f]{2}(?:[:-][0-9a-f]{2}){5}\b")
 _IPV4_RE = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")

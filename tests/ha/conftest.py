@@ -12,6 +12,7 @@ from unittest.mock import PropertyMock, patch
 import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
+    CONF_API_KEY,
     CONF_HOST,
     CONF_PASSWORD,
     CONF_PORT,
@@ -21,11 +22,13 @@ from homeassistant.const import (
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.unifi_scanner.const import (
+    CONF_AUTH_METHOD,
     CONF_MIN_SEVERITY,
     CONF_SITE,
     CONF_SITE_ID,
     DOMAIN,
 )
+from custom_components.unifi_scanner.scanner.auth import AuthMethod
 from tests.simulator import GatewaySimulator, Mode
 
 if TYPE_CHECKING:
@@ -80,13 +83,29 @@ async def simulator(
 
 
 @pytest.fixture
-def entry_data(simulator: GatewaySimulator) -> dict[str, Any]:
+def auth_method() -> AuthMethod:
+    """How the test entry signs in (override per test or module)."""
+    return AuthMethod.LOCAL_ACCOUNT
+
+
+def credentials_data(simulator: GatewaySimulator, method: AuthMethod) -> dict[str, Any]:
+    """Return the entry data that signs in to ``simulator`` with ``method``."""
+    if method is AuthMethod.API_KEY:
+        return {CONF_AUTH_METHOD: method.value, CONF_API_KEY: simulator.api_key}
+    return {
+        CONF_AUTH_METHOD: method.value,
+        CONF_USERNAME: simulator.username,
+        CONF_PASSWORD: simulator.password,
+    }
+
+
+@pytest.fixture
+def entry_data(simulator: GatewaySimulator, auth_method: AuthMethod) -> dict[str, Any]:
     """Return connection data pointing at the simulator's default site."""
     return {
         CONF_HOST: simulator.host,
         CONF_PORT: simulator.port,
-        CONF_USERNAME: simulator.username,
-        CONF_PASSWORD: simulator.password,
+        **credentials_data(simulator, auth_method),
         CONF_VERIFY_SSL: False,
         CONF_SITE: "default",
         CONF_SITE_ID: HOME_SITE_ID,
@@ -110,6 +129,8 @@ def config_entry(
         data=entry_data,
         options=entry_options,
         unique_id=UNIQUE_ID,
+        version=1,
+        minor_version=2,
     )
     entry.add_to_hass(hass)
     return entry

@@ -11,10 +11,9 @@ import yaml  # type: ignore[import-untyped]
 from homeassistant.data_entry_flow import section
 
 from custom_components.unifi_scanner import binary_sensor, button, event, sensor
+from custom_components.unifi_scanner.config_flow import METHOD_STEPS
 from custom_components.unifi_scanner.schemas import (
-    REAUTH_SCHEMA,
-    RECONFIGURE_SCHEMA,
-    USER_SCHEMA,
+    credentials_schema,
     options_schema,
     site_schema,
 )
@@ -33,13 +32,14 @@ def _fields(schema: vol.Schema) -> list[str]:
 
 def test_every_form_field_is_named_and_explained() -> None:
     steps = EN["config"]["step"]
-    forms = {
-        "user": USER_SCHEMA,
-        "reconfigure": RECONFIGURE_SCHEMA,
-        "reauth_confirm": REAUTH_SCHEMA,
-        "site": site_schema([]),
-    }
+    forms = {"site": site_schema([])}
+    for method, step in METHOD_STEPS.items():
+        forms[step] = credentials_schema(method)
+        forms[f"reauth_{step}"] = credentials_schema(method, connection=False)
+        forms[f"reconfigure_{step}"] = credentials_schema(method, keep_secret=True)
     for step, schema in forms.items():
+        assert steps[step]["title"], step
+        assert steps[step]["description"], step
         for field in _fields(schema):
             assert field in steps[step]["data"], (step, field)
             assert field in steps[step]["data_description"], (step, field)
@@ -54,6 +54,20 @@ def test_every_form_field_is_named_and_explained() -> None:
         else:
             assert str(key) in init["data"]
             assert str(key) in init["data_description"]
+
+
+def test_every_menu_option_is_labelled() -> None:
+    steps = EN["config"]["step"]
+    menus = {
+        "user": list(METHOD_STEPS.values()),
+        "reauth_confirm": [f"reauth_{step}" for step in METHOD_STEPS.values()],
+        "reconfigure": [f"reconfigure_{step}" for step in METHOD_STEPS.values()],
+    }
+    for menu, options in menus.items():
+        assert steps[menu]["title"], menu
+        assert steps[menu]["description"], menu
+        assert set(steps[menu]["menu_options"]) == set(options), menu
+        assert all(steps[menu]["menu_options"].values()), menu
 
 
 def test_translation_keys_used_in_code_exist() -> None:

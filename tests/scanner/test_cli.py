@@ -135,6 +135,41 @@ async def test_wrong_password_exits_3_without_echoing_it(
     assert sim.password not in err
 
 
+@pytest.mark.parametrize("source", ["file", "environment"])
+async def test_api_key_scan_never_logs_in(
+    sim: GatewaySimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    source: str,
+) -> None:
+    assert sim.api_key is not None
+    argv = ["--host", sim.host, "--port", str(sim.port), "--format", "json"]
+    if source == "file":
+        key_file = tmp_path / "key"
+        key_file.write_text(f"{sim.api_key}\n", encoding="utf-8")
+        argv += ["--api-key-file", str(key_file)]
+    else:
+        monkeypatch.setenv("UNIFI_SCANNER_API_KEY", sim.api_key)
+    assert await run(argv) == EXIT_OK
+    out, err = capsys.readouterr()
+    assert json.loads(out)["findings"]
+    assert sim.api_key not in out + err
+    assert sim.login_attempts == 0
+
+
+async def test_wrong_api_key_exits_3_without_echoing_it(
+    sim: GatewaySimulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text("a-key-from-another-console", encoding="utf-8")
+    argv = ["--host", sim.host, "--port", str(sim.port), "--api-key-file", str(key_file)]
+    assert await run(argv) == EXIT_AUTH
+    err = capsys.readouterr().err
+    assert "rejected the API key" in err
+    assert "a-key-from-another-console" not in err
+
+
 async def test_mfa_account_exits_3_with_advice(
     sim: GatewaySimulator, password_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -173,7 +208,10 @@ async def test_unreachable_gateway_exits_2(
     "argv",
     [
         ["--username", "admin"],
+        ["--host", "127.0.0.1"],
         ["--host", "127.0.0.1", "--username", "admin", "--password-file", "/nonexistent/pw"],
+        ["--host", "127.0.0.1", "--username", "admin", "--api-key-file", "/nonexistent/key"],
+        ["--host", "127.0.0.1", "--api-key-file", "/nonexistent/key"],
         ["--demo", "--since", "2025-01-01T00:00:00"],
         ["--demo", "--since", "yesterday"],
         ["--demo", "--lookback-hours", "0"],
@@ -185,6 +223,27 @@ async def test_usage_errors_exit_1(argv: list[str], capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert err.startswith("usage: scan")
     assert "error: " in err
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"UNIFI_SCANNER_API_KEY": "two words"}, "visible ASCII"),
+        ({}, "password is missing"),
+    ],
+)
+async def test_secrets_from_the_environment_are_checked(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variables: dict[str, str],
+    message: str,
+) -> None:
+    monkeypatch.delenv("UNIFI_SCANNER_PASSWORD", raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    argv = ["--host", "127.0.0.1"] if variables else ["--host", "127.0.0.1", "--username", "a"]
+    assert await run(argv) == EXIT_ERROR
+    assert message in capsys.readouterr().err
 
 
 async def test_empty_password_file_is_a_usage_error(

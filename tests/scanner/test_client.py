@@ -16,8 +16,8 @@ import orjson
 import pytest
 from yarl import URL
 
-from custom_components.unifi_scanner.scanner.auth import LocalAccount, _csrf_from_cookies
 from custom_components.unifi_scanner.scanner import client as client_module
+from custom_components.unifi_scanner.scanner.auth import LocalAccount, _csrf_from_cookies
 from custom_components.unifi_scanner.scanner.client import (
     IPS_PAGE_SIZE,
     LEGACY_PAGE_SIZE,
@@ -280,9 +280,7 @@ async def test_stale_csrf_token_is_healed_by_one_relogin(
 
 async def test_csrf_falls_back_to_the_session_jwt(sim: GatewaySimulator) -> None:
     token = sim._jwt("3f2504e0-4f89-11d3-9a0c-0305e82c3301", remembered=True)
-    assert _csrf_from_cookies({"UOS_TOKEN": token}) == (
-        "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
-    )
+    assert _csrf_from_cookies({"UOS_TOKEN": token}) == ("3f2504e0-4f89-11d3-9a0c-0305e82c3301")
     assert _csrf_from_cookies({"csrf_token": "abc"}) == "abc"
     assert _csrf_from_cookies({"TOKEN": "not-a-jwt"}) is None
 
@@ -642,7 +640,9 @@ async def test_classic_logout(sim: GatewaySimulator, session: aiohttp.ClientSess
 async def test_base_url(
     session: aiohttp.ClientSession, host: str, port: int | None, url: str
 ) -> None:
-    client = UnifiClient(session=session, host=host, port=port, credentials=LocalAccount("u", PASSWORD))
+    client = UnifiClient(
+        session=session, host=host, port=port, credentials=LocalAccount("u", PASSWORD)
+    )
     assert str(client._base) == url
 
 
@@ -793,4 +793,6 @@ def test_envelope_helpers_tolerate_loose_types() -> None:
 
 async def test_unsupported_scheme(session: aiohttp.ClientSession) -> None:
     with pytest.raises(ValueError, match="scheme"):
-        UnifiClient(session=session, host="gw", credentials=LocalAccount("u", PASSWORD), scheme="ftp")
+        UnifiClient(
+            session=session, host="gw", credentials=LocalAccount("u", PASSWORD), scheme="ftp"
+        )

@@ -30,6 +30,7 @@ from aiohttp import web
 from .catalog import V2_CATEGORIES
 from .events import EventFactory, Occurrence, to_ms
 from .faults import Faults, Gate, Mode
+from .live import LiveStreams
 from .scenario import Scenario, SiteSpec, load_scenario
 from .tls import server_ssl_context
 
@@ -56,6 +57,9 @@ _INVALID_CREDENTIALS = {
     "level": "debug",
 }
 _UNAUTHORIZED = {"error": {"code": 401, "message": "Unauthorized"}}
+API_KEY_HEADER = "X-API-KEY"
+DEFAULT_API_KEY = "sIm-4pI-k3y-7Qx2Lm9Vb1Nc8Rt5Wz0Yh6"
+_STREAM_ROUTE = re.compile(r"^/wss/s/(?P<site>[^/]+)/events$")
 _NOT_FOUND_HTML = (
     "<!doctype html><html><head><title>404 Not Found</title></head>"
     "<body><h1>Not Found</h1></body></html>"
@@ -157,6 +161,7 @@ class GatewaySimulator:
         now: Callable[[], dt.datetime] | None = None,
         port: int = 0,
         cookie_name: str = "TOKEN",
+        api_key: str | None = DEFAULT_API_KEY,
     ) -> None:
         """Build the data for `scenario` (deterministic for `seed`) relative to now()."""
         self.mode = mode
@@ -168,6 +173,13 @@ class GatewaySimulator:
         self.port = port
         self.cookie_name = cookie_name
         """UniFi OS session cookie name: `TOKEN`, or `UOS_TOKEN` on UniFi OS 4.x."""
+        self.api_key = api_key
+        """The key made on the console (UniFi OS modes only); None when there is none."""
+        self.api_key_requests = 0
+        """Requests accepted on the strength of `X-API-KEY` alone."""
+        self.websocket_accepts_api_key = False
+        """Whether the event websocket takes a key (unverified on real consoles: off)."""
+        self.live = LiveStreams()
         self.faults = Faults()
         self._gates: list[Gate] = []
         self.mfa_required = False
@@ -226,6 +238,7 @@ class GatewaySimulator:
         for gate in self._gates:
             gate.release()
         self._gates.clear()
+        await self.live.close_all()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
@@ -281,6 +294,7 @@ class GatewaySimulator:
         when = to_ms(at or self._now())
         occ = state.factory.build(key, when, **fields)
         state.add(occ)
+        self.live.push(site, [occ.legacy])
         return occ.legacy
 
     def append_ips_alert(
@@ -290,6 +304,7 @@ class GatewaySimulator:
         state = self._sites[site]
         occ = state.factory.build("EVT_IPS_IpsAlert", to_ms(at or self._now()), **fields)
         state.add(occ)
+        self.live.push(site, [occ.legacy])
         assert occ.ips is not None
         return occ.ips
 
@@ -452,7 +467,7 @@ class GatewaySimulator:
             if path == "/status":
                 return self._status()
             network_path = path
-            if not path.startswith(("/api/", "/v2/", "/logout")):
+            if not path.startswith(("/api/", "/v2/", "/wss/", "/logout")):
                 return _not_found()
         else:
             if path == "/api/auth/login" and method == "POST":
@@ -465,6 +480,9 @@ class GatewaySimulator:
                 network_path = path
             else:
                 return _not_found()
+        offered = request.headers.get(API_KEY_HEADER)
+        if offered is not None and (classic or path.startswith(f"{PREFIX}/")):
+            return await self._with_key(request, network_path, offered)
         token = request.cookies.get("unifises" if classic else self.cookie_name)
         session = self._sessions.get(token) if token else None
         if session is None or token is None:
@@ -481,12 +499,40 @@ class GatewaySimulator:
             )
         if network_path in {"/api/auth/logout", "/api/logout", "/logout"}:
             return self._logout(token)
+        if network_path.startswith("/wss/"):
+            return await self._stream(request, network_path)
         response = await self._network(request, network_path)
         if self._rotate_pending:
             self._rotate_pending = False
             session.csrf = str(uuid.uuid4())
             response.headers["X-Updated-CSRF-Token"] = session.csrf
         return response
+
+    async def _with_key(
+        self, request: web.Request, network_path: str, offered: str
+    ) -> web.StreamResponse:
+        """Serve a request that carries `X-API-KEY`: no cookie, no CSRF, and only UniFi OS."""
+        if self.mode is Mode.CLASSIC:  # self-hosted applications cannot make keys
+            return _legacy_error("api.err.LoginRequired", 401)
+        known = self.api_key
+        if known is None or not hmac.compare_digest(
+            offered.encode("utf-8", "surrogateescape"), known.encode()
+        ):
+            return web.json_response(_UNAUTHORIZED, status=401)
+        if network_path.startswith("/wss/"):
+            if not self.websocket_accepts_api_key:
+                return web.json_response(_UNAUTHORIZED, status=401)
+            self.api_key_requests += 1
+            return await self._stream(request, network_path)
+        self.api_key_requests += 1
+        return await self._network(request, network_path)
+
+    async def _stream(self, request: web.Request, network_path: str) -> web.StreamResponse:
+        """Upgrade an authenticated request to the site's event websocket."""
+        match = _STREAM_ROUTE.match(network_path)
+        if match is None or match.group("site") not in self._sites or request.method != "GET":
+            return _not_found()
+        return await self.live.serve(request, match.group("site"))
 
     # -- authentication ---------------------------------------------------------
 
