@@ -14,11 +14,9 @@ from homeassistant.const import CONF_API_KEY, STATE_UNAVAILABLE
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
-from pytest_homeassistant_custom_component.components.diagnostics import (
-    get_diagnostics_for_config_entry,
-)
 
 from custom_components.unifi_scanner.const import CONF_AUTH_METHOD, CONF_NOTIFY_SERVICES, DOMAIN
+from custom_components.unifi_scanner.diagnostics import async_get_config_entry_diagnostics
 from custom_components.unifi_scanner.scanner.auth import AuthMethod
 from tests.simulator import Mode
 
@@ -26,7 +24,6 @@ from .conftest import UNIQUE_ID, async_next_scan
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, ServiceCall
-    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
     from tests.simulator import GatewaySimulator
 
@@ -66,7 +63,6 @@ async def _run_scan(hass: HomeAssistant) -> dict[str, Any]:
 @pytest.mark.parametrize("simulator_mode", [Mode.UNIFI_OS, Mode.NETWORK10])
 async def test_key_entry_scans_reports_and_reloads_without_a_login(
     hass: HomeAssistant,
-    hass_client: ClientSessionGenerator,
     hass_storage: dict[str, Any],
     freezer: Any,
     simulator: GatewaySimulator,
@@ -84,10 +80,7 @@ async def test_key_entry_scans_reports_and_reloads_without_a_login(
     stored = hass_storage[f"{DOMAIN}.{config_entry.entry_id}"]["data"]
     assert stored["checkpoint"]["last_success"] is not None
 
-    # Before the clock moves on: the test client's access token is short-lived.
-    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
-        hass, hass_client, config_entry
-    )
+    diagnostics = await async_get_config_entry_diagnostics(hass, config_entry)
     assert diagnostics["entry"]["data"][CONF_AUTH_METHOD] == "api_key"
     assert diagnostics["entry"]["data"][CONF_API_KEY] == "**REDACTED**"
     assert str(simulator.api_key) not in json.dumps(diagnostics)

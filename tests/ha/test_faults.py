@@ -17,7 +17,7 @@ from unittest.mock import patch
 
 import pytest
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_PASSWORD, STATE_UNAVAILABLE
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME, STATE_UNAVAILABLE
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
@@ -385,7 +385,11 @@ async def test_password_change_starts_one_reauth_without_storm(
     assert len(phone) == 1
 
     result = await hass.config_entries.flow.async_configure(
-        flows[0]["flow_id"], {CONF_PASSWORD: "rotated on the console"}
+        flows[0]["flow_id"], {"next_step_id": "reauth_local_account"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_USERNAME: simulator.username, CONF_PASSWORD: "rotated on the console"},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
