@@ -37,6 +37,7 @@ async def _serve(args: argparse.Namespace) -> None:
             f"  URL:      {simulator.url}\n"
             f"  username: {simulator.username}\n"
             f"  password: {simulator.password}\n"
+            f"  API key:  {simulator.api_key}\n"
             "Press Ctrl-C to stop.\n"
         )
         sys.stdout.flush()
