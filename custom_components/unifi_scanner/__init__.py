@@ -64,9 +64,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
     return True
 
 
+def entry_method(data: Mapping[str, object]) -> AuthMethod:
+    """Return the auth method of stored entry data (entries from before 1.2 have none)."""
+    return AuthMethod(str(data.get(CONF_AUTH_METHOD, AuthMethod.LOCAL_ACCOUNT)))
+
+
 def entry_credentials(data: Mapping[str, object]) -> Credentials:
     """Read the entry's credentials; ``ValueError`` for a key no header can carry."""
-    if data.get(CONF_AUTH_METHOD) == AuthMethod.API_KEY:
+    if entry_method(data) is AuthMethod.API_KEY:
         return ApiKey(str(data[CONF_API_KEY]))
     return LocalAccount(str(data[CONF_USERNAME]), str(data[CONF_PASSWORD]))
 

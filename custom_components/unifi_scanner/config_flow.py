@@ -15,7 +15,7 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFl
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_VERIFY_SSL
 from homeassistant.core import callback
 
-from . import build_client, entry_credentials
+from . import build_client, entry_credentials, entry_method
 from .const import CONF_AUTH_METHOD, CONF_SITE, CONF_SITE_ID, DOMAIN, LOGGER
 from .scanner.auth import AuthMethod
 from .scanner.exceptions import (
@@ -46,11 +46,6 @@ if TYPE_CHECKING:
 # Each method's step name; the menus list the key first, as the recommended choice.
 METHOD_STEPS: Final = {AuthMethod.API_KEY: "api_key", AuthMethod.LOCAL_ACCOUNT: "local_account"}
 _CREDENTIALS: Final = frozenset(name for names in CREDENTIAL_FIELDS.values() for name in names)
-
-
-def entry_method(data: Mapping[str, Any]) -> AuthMethod:
-    """Return the auth method of stored entry data."""
-    return AuthMethod(data.get(CONF_AUTH_METHOD, AuthMethod.LOCAL_ACCOUNT))
 
 
 def _methods_from(data: Mapping[str, Any]) -> list[AuthMethod]:
