@@ -26,6 +26,7 @@ from custom_components.unifi_scanner.scanner.models import (
     Storage,
     Temperature,
     WanLink,
+    WanMonitor,
 )
 from custom_components.unifi_scanner.scanner.normalize import (
     normalize_entries,
@@ -276,6 +277,14 @@ def _device(**fields: Any) -> Device:
     return Device(**values)
 
 
+def _monitored(*, latency_ms: float | None, availability: float) -> WanLink:
+    """Return a WAN link known only through one per-target monitor."""
+    monitor = WanMonitor(target="ping.ubnt.com", availability=availability, latency_ms=latency_ms)
+    return WanLink(
+        name="WAN", up=True, latency_ms=latency_ms, availability=availability, monitors=(monitor,)
+    )
+
+
 def _with_devices(*devices: Device) -> Callable[[], Analysis]:
     return lambda: run([], devices=devices)
 
@@ -325,6 +334,25 @@ ENGINE_SCENARIOS: dict[str, Callable[[], Analysis]] = {
     EngineRule.WAN_AVAILABILITY_LOW: _with_devices(
         _device(wan=(WanLink(name="WAN", up=True, latency_ms=10.0, availability=97.0),))
     ),
+    EngineRule.WAN_MONITOR_LATENCY_HIGH: _with_devices(
+        _device(wan=(_monitored(latency_ms=250.0, availability=100.0),))
+    ),
+    EngineRule.WAN_MONITOR_AVAILABILITY_LOW: _with_devices(
+        _device(wan=(_monitored(latency_ms=10.0, availability=97.0),))
+    ),
+    EngineRule.WAN_MONITORS_FAILING: _with_devices(
+        _device(wan=(_monitored(latency_ms=None, availability=0.0),))
+    ),
+    EngineRule.VPN_TUNNEL_DOWN: _with_health(
+        {
+            "subsystem": "vpn",
+            "status": "error",
+            "site_to_site_enabled": True,
+            "site_to_site_num_active": 1,
+            "site_to_site_num_inactive": 2,
+        }
+    ),
+    EngineRule.VPN_ERROR: _with_health({"subsystem": "vpn", "status": "error"}),
     EngineRule.INTERNET_ERROR: _with_health({"subsystem": "www", "status": "error"}),
     EngineRule.INTERNET_WARNING: _with_health({"subsystem": "wan", "status": "warning"}),
 }

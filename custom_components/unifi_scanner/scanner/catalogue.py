@@ -79,6 +79,11 @@ class EngineRule(StrEnum):
     WAN_LINK_DOWN = "wan_link_down"
     WAN_LATENCY_HIGH = "wan_latency_high"
     WAN_AVAILABILITY_LOW = "wan_availability_low"
+    WAN_MONITOR_LATENCY_HIGH = "wan_monitor_latency_high"
+    WAN_MONITOR_AVAILABILITY_LOW = "wan_monitor_availability_low"
+    WAN_MONITORS_FAILING = "wan_monitors_failing"
+    VPN_TUNNEL_DOWN = "vpn_tunnel_down"
+    VPN_ERROR = "vpn_error"
     INTERNET_ERROR = "internet_error"
     INTERNET_WARNING = "internet_warning"
 
@@ -105,6 +110,10 @@ ENGINE_FIELDS: Final = frozenset(
         "detected",
         "sources",
         "category_label",
+        "target",
+        "targets",
+        "active",
+        "inactive",
     }
 )
 # Legacy event fields (UNIFI_API.md sections 4.5, 5 and 6) and the typed names that

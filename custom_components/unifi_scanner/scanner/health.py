@@ -3,6 +3,10 @@
 Pure and synchronous. Every threshold comparison is strict (``>``; availability ``<``), so a
 value exactly at a threshold does not alert. A device that is offline reports only that: its
 last statistics are stale. The words of every issue come from the rule catalogue.
+
+``stat/health`` subsystems: ``wan`` and ``www`` (the internet) and ``vpn`` raise findings when
+not ``ok``. ``lan`` and ``wlan`` deliberately do not: their status only summarises switches and
+access points that are offline or pending, and each of those is its own device finding.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from .catalogue import Rule, RuleCatalogue
-    from .models import Device, HealthSubsystem
+    from .models import Device, HealthSubsystem, WanLink
 
 # ``stat/device`` state codes (UNIFI_API.md section 4.6).
 STATE_OFFLINE = 0
@@ -31,6 +35,16 @@ _STATE_RULES = {
     STATE_ADOPTION_FAILED: EngineRule.ADOPTION_FAILED,
     STATE_ISOLATED: EngineRule.DEVICE_ISOLATED,
 }
+# A device's WAN finding that makes the subsystem's like one redundant.
+_WAN_QUALITY = {
+    EngineRule.WAN_LATENCY_HIGH: EngineRule.WAN_LATENCY_HIGH,
+    EngineRule.WAN_MONITOR_LATENCY_HIGH: EngineRule.WAN_LATENCY_HIGH,
+    EngineRule.WAN_AVAILABILITY_LOW: EngineRule.WAN_AVAILABILITY_LOW,
+    EngineRule.WAN_MONITOR_AVAILABILITY_LOW: EngineRule.WAN_AVAILABILITY_LOW,
+    EngineRule.WAN_MONITORS_FAILING: EngineRule.WAN_AVAILABILITY_LOW,
+}
+# Subsystem statuses that say nothing is wrong (``unknown``: nothing of that kind is set up).
+_QUIET = frozenset({"ok", "unknown", ""})
 # Subsystems of ``stat/health`` that describe the internet connection.
 _INTERNET_SUBSYSTEMS = ("wan", "www")
 
@@ -81,9 +95,9 @@ def assess_health(
         device_findings = [_finding(issue, device, now) for issue in issues]
         findings.extend(device_findings)
         wan_rules_seen.update(
-            finding.rule_id
+            _WAN_QUALITY[EngineRule(finding.rule_id)]
             for finding in device_findings
-            if finding.rule_id in {EngineRule.WAN_LATENCY_HIGH, EngineRule.WAN_AVAILABILITY_LOW}
+            if finding.rule_id in _WAN_QUALITY
         )
         verdicts.append(
             DeviceHealth(
@@ -155,7 +169,12 @@ def _device_issues(
         if link.up is False:
             yield _Issue(get(EngineRule.WAN_LINK_DOWN), fields)
             continue
-        yield from _wan_quality(catalogue, link.latency_ms, link.availability, thresholds, fields)
+        if link.monitors:
+            yield from _monitor_quality(catalogue, link, thresholds, fields)
+        else:
+            yield from _wan_quality(
+                catalogue, link.latency_ms, link.availability, thresholds, fields
+            )
 
 
 def _load_issues(
@@ -243,6 +262,55 @@ def _wan_quality(
         )
 
 
+def _monitor_quality(
+    catalogue: RuleCatalogue, link: WanLink, thresholds: Thresholds, fields: dict[str, str]
+) -> Iterable[_Issue]:
+    """Judge a link by its per-target monitors; the findings name the targets."""
+    measured = [monitor for monitor in link.monitors if monitor.availability is not None]
+    targets = ", ".join(monitor.target for monitor in link.monitors)
+    fields = fields | {"targets": targets}
+    if measured and all(monitor.availability == 0 for monitor in measured):
+        yield _Issue(catalogue.get(EngineRule.WAN_MONITORS_FAILING), fields)
+        return
+    latency, availability = link.latency_ms, link.availability
+    if availability is not None and availability < thresholds.wan_availability_warning:
+        worst = min(measured, key=lambda monitor: monitor.availability or 0.0)
+        yield _Issue(
+            catalogue.get(EngineRule.WAN_MONITOR_AVAILABILITY_LOW),
+            fields
+            | {
+                "target": worst.target,
+                "value": number(availability),
+                "threshold": number(thresholds.wan_availability_warning),
+            },
+        )
+    if latency is not None and latency > thresholds.wan_latency_warning_ms:
+        yield _Issue(
+            catalogue.get(EngineRule.WAN_MONITOR_LATENCY_HIGH),
+            fields
+            | {"value": number(latency), "threshold": number(thresholds.wan_latency_warning_ms)},
+        )
+
+
+def _vpn_issues(subsystem: HealthSubsystem, catalogue: RuleCatalogue) -> Iterable[_Issue]:
+    """Report a VPN that is not ``ok``: the tunnels down when known, else the bare status."""
+    status = subsystem.status.lower()
+    if status in _QUIET:
+        return
+    fields = {"link": "VPN", "status": status}
+    if subsystem.tunnels_inactive:
+        yield _Issue(
+            catalogue.get(EngineRule.VPN_TUNNEL_DOWN),
+            fields
+            | {
+                "inactive": str(subsystem.tunnels_inactive),
+                "active": str(subsystem.tunnels_active or 0),
+            },
+        )
+    else:
+        yield _Issue(catalogue.get(EngineRule.VPN_ERROR), fields)
+
+
 def _subsystem_issues(
     subsystems: Sequence[HealthSubsystem],
     catalogue: RuleCatalogue,
@@ -252,6 +320,9 @@ def _subsystem_issues(
     """Internet status from ``stat/health``; quality only when no device already reported it."""
     for subsystem in subsystems:
         name = subsystem.subsystem.lower()
+        if name == "vpn":
+            yield from _vpn_issues(subsystem, catalogue)
+            continue
         if name not in _INTERNET_SUBSYSTEMS:
             continue
         status = subsystem.status.lower()

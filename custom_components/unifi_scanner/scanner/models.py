@@ -152,6 +152,15 @@ class Storage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WanMonitor:
+    """One target a gateway pings to judge a WAN link."""
+
+    target: str
+    availability: float | None
+    latency_ms: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class WanLink:
     """One WAN uplink as a gateway reports it."""
 
@@ -159,6 +168,8 @@ class WanLink:
     up: bool | None
     latency_ms: float | None
     availability: float | None
+    monitors: tuple[WanMonitor, ...] = ()
+    """The per-target monitors the figures come from; empty when the link had its own."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,6 +206,9 @@ class HealthSubsystem:
     latency_ms: float | None = None
     availability: float | None = None
     num_disconnected: int | None = None
+    tunnels_active: int | None = None
+    """Site-to-site VPN tunnels up (``vpn`` only, None when site-to-site is off)."""
+    tunnels_inactive: int | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 

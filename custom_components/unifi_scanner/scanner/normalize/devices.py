@@ -10,6 +10,7 @@ from custom_components.unifi_scanner.scanner.models import (
     Storage,
     Temperature,
     WanLink,
+    WanMonitor,
 )
 
 from .coerce import _SKIP, _bool, _float, _int, _text
@@ -71,11 +72,43 @@ def _storage(item: Mapping[str, Any]) -> tuple[Storage, ...]:
     return tuple(result)
 
 
+def _monitors(stats: Mapping[str, Any]) -> tuple[WanMonitor, ...]:
+    """Read ``uptime_stats.<WAN>.monitors`` (some gateways report nothing else)."""
+    monitors = stats.get("monitors")
+    if not isinstance(monitors, list):
+        return ()
+    return tuple(
+        WanMonitor(
+            target=_text(monitor.get("target")) or "?",
+            availability=_float(monitor.get("availability")),
+            latency_ms=_float(monitor.get("latency_average")),
+        )
+        for monitor in monitors
+        if isinstance(monitor, dict)
+    )
+
+
+def _worst(monitors: tuple[WanMonitor, ...]) -> tuple[float | None, float | None]:
+    """Return the lowest availability and the mean latency across monitors."""
+    availability = [m.availability for m in monitors if m.availability is not None]
+    latency = [m.latency_ms for m in monitors if m.latency_ms is not None]
+    return (
+        min(availability) if availability else None,
+        sum(latency) / len(latency) if latency else None,
+    )
+
+
 def _wan(item: Mapping[str, Any]) -> tuple[WanLink, ...]:
-    """WAN uplinks from ``wan1``/``wan2`` plus their ``uptime_stats`` monitors."""
+    """WAN uplinks from ``wan1``/``wan2`` plus their ``uptime_stats``.
+
+    A link's own figures win; the per-target monitors fill what is missing (and then name their
+    targets); the primary link's last speed test is the latency of last resort.
+    """
     uptime_stats = item.get("uptime_stats")
     if not isinstance(uptime_stats, dict):
         uptime_stats = {}
+    speedtest = item.get("speedtest-status")
+    speedtest_latency = _float(speedtest.get("latency")) if isinstance(speedtest, dict) else None
     links: list[WanLink] = []
     for field_name, stats_name in (("wan1", "WAN"), ("wan2", "WAN2")):
         wan = item.get(field_name)
@@ -85,18 +118,30 @@ def _wan(item: Mapping[str, Any]) -> tuple[WanLink, ...]:
         wan = wan if isinstance(wan, dict) else {}
         stats = stats if isinstance(stats, dict) else {}
         up = wan.get("up")
+        monitors = _monitors(stats)
         latency = _float(wan.get("latency"))
         if latency is None:
             latency = _float(stats.get("latency_average"))
         availability = _float(stats.get("availability"))
         if availability is None:
             availability = _float(wan.get("availability"))
+        worst_availability, mean_latency = _worst(monitors)
+        from_monitors = (latency is None and mean_latency is not None) or (
+            availability is None and worst_availability is not None
+        )
+        if latency is None:
+            latency = mean_latency
+        if availability is None:
+            availability = worst_availability
+        if latency is None and field_name == "wan1":
+            latency = speedtest_latency
         links.append(
             WanLink(
                 name=_text(wan.get("name")) or field_name.upper(),
                 up=_bool(up) if up is not None else None,
                 latency_ms=latency,
                 availability=availability,
+                monitors=monitors if from_monitors else (),
             )
         )
     return tuple(links)
@@ -153,12 +198,15 @@ def _health(item: Mapping[str, Any]) -> HealthSubsystem | None:
     latency = _float(item.get("latency"))
     if latency is None:
         latency = _float(wan_stats.get("latency_average"))
+    site_to_site = _bool(item.get("site_to_site_enabled"))
     return HealthSubsystem(
         subsystem=subsystem,
         status=_text(item.get("status")) or "unknown",
         latency_ms=latency,
         availability=_float(wan_stats.get("availability")),
         num_disconnected=_int(item.get("num_disconnected")),
+        tunnels_active=_int(item.get("site_to_site_num_active")) if site_to_site else None,
+        tunnels_inactive=_int(item.get("site_to_site_num_inactive")) if site_to_site else None,
         raw=item,
     )
 
