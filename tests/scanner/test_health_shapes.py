@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 
-from custom_components.unifi_scanner.scanner.engine import Thresholds
+from custom_components.unifi_scanner.scanner.auth import ApiKey
+from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
+from custom_components.unifi_scanner.scanner.client import UnifiClient
+from custom_components.unifi_scanner.scanner.engine import Thresholds, analyze
 from custom_components.unifi_scanner.scanner.models import Severity, WanMonitor
 from custom_components.unifi_scanner.scanner.normalize import normalize_health
+from custom_components.unifi_scanner.scanner.render import render_markdown
+from custom_components.unifi_scanner.scanner.report import build_report
+from tests.simulator import GatewaySimulator
 
 from .test_health import device, rule_ids, run
 
@@ -189,3 +197,49 @@ def test_every_subsystem_status_has_a_decision() -> None:
         "wlan": [],
         "vpn": ["vpn_error"],
     }
+
+
+@pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.parametrize(
+    ("site", "rule_id", "words"),
+    [
+        ("default", "vpn_tunnel_down", "Site-to-site VPN down"),
+        ("jl3z2shm", "wan_monitors_failing", "Internet link WAN2 on Warehouse USG reaches none"),
+    ],
+)
+async def test_the_shapes_arrive_through_the_client_into_the_report(
+    site: str, rule_id: str, words: str
+) -> None:
+    now = datetime.now(UTC)
+    async with (
+        GatewaySimulator(scenario="multisite") as sim,
+        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session,
+    ):
+        assert sim.api_key is not None
+        client = UnifiClient(
+            session=session,
+            host=sim.host,
+            port=sim.port,
+            site=site,
+            credentials=ApiKey(sim.api_key),
+        )
+        fetched = await client.fetch_since(now - timedelta(hours=1), until=now)
+    catalogue = load_catalogue()
+    analysis = analyze(
+        fetched.entries,
+        catalogue=catalogue,
+        devices=fetched.devices,
+        health=fetched.health,
+        thresholds=Thresholds(),
+        now=now,
+    )
+    assert rule_id in rule_ids(analysis)
+    report = build_report(
+        analysis,
+        gateway="Acme Office",
+        site=site,
+        period_start=fetched.since,
+        period_end=fetched.until,
+        generated_at=now,
+    )
+    assert words in render_markdown(report)
