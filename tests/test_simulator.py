@@ -356,3 +356,26 @@ async def test_stopping_releases_held_requests(http: aiohttp.ClientSession) -> N
     assert gate.released.is_set()
     with contextlib.suppress(aiohttp.ClientError):
         (await held).release()
+
+
+async def test_network10_streams_events_to_a_session(http: aiohttp.ClientSession) -> None:
+    async with GatewaySimulator(mode=Mode.NETWORK10) as sim:
+        assert (await login(http, sim)).status == 200
+        url = sim.url + "/proxy/network/wss/s/default/events"
+        async with http.ws_connect(url) as socket:
+            row = sim.append_event("EVT_AP_Lost_Contact")
+            frame = await socket.receive_json(timeout=HANG_GUARD)
+        assert frame == {"meta": {"rc": "ok", "message": "events"}, "data": [row]}
+        assert sim.websocket_connections == 1
+        assert (sim.api_key_requests, sim.login_attempts) == (0, 1)
+
+
+async def test_a_key_beside_a_session_still_needs_the_websocket_switch(
+    http: aiohttp.ClientSession, sim: GatewaySimulator
+) -> None:
+    assert (await login(http, sim)).status == 200
+    url = sim.url + "/proxy/network/wss/s/default/events"
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await http.ws_connect(url, headers={"X-API-KEY": str(sim.api_key)})
+    assert refused.value.status == 401  # the key decides, not the cookie beside it
+    assert (sim.websocket_connections, sim.api_key_requests) == (0, 0)

@@ -58,7 +58,8 @@ _INVALID_CREDENTIALS = {
 }
 _UNAUTHORIZED = {"error": {"code": 401, "message": "Unauthorized"}}
 API_KEY_HEADER = "X-API-KEY"
-DEFAULT_API_KEY = "sIm-4pI-k3y-7Qx2Lm9Vb1Nc8Rt5Wz0Yh6"
+DEFAULT_API_KEY = "sImK3y7Qx2Lm9Vb1Nc8Rt5Wz0Yh6pE4u"
+"""A made-up key shaped like a console's: 32 URL-safe characters."""
 _STREAM_ROUTE = re.compile(r"^/wss/s/(?P<site>[^/]+)/events$")
 _NOT_FOUND_HTML = (
     "<!doctype html><html><head><title>404 Not Found</title></head>"
@@ -341,6 +342,11 @@ class GatewaySimulator:
     def devices(self) -> list[dict[str, Any]]:
         """`stat/device` answer of the default site."""
         return self._default.devices
+
+    @property
+    def websocket_connections(self) -> int:
+        """Event websocket upgrades accepted since the simulator was made."""
+        return self.live.connections
 
     def site_store(self, site: str) -> _SiteState:
         """All stores of one site (for tests of multi-site scans)."""
