@@ -422,7 +422,7 @@ def test_empty_directory_is_refused(tmp_path: Path) -> None:
 
 def test_threat_categories_cover_the_predecessor_map() -> None:
     tokens = set(CATALOGUE.threat_categories.by_token)
-    assert len(tokens) == 25
+    assert len(tokens) == 26  # the predecessor's 25 and INTRUSION for v2 entries
     assert {"SCAN", "MALWARE", "BOTCC", "DROP", "TOR", "CHAT"} <= tokens
     classify = CATALOGUE.threat_categories.classify
     assert classify("ET SCAN Potential SSH Scan", "").label.startswith("Reconnaissance")
@@ -432,6 +432,22 @@ def test_threat_categories_cover_the_predecessor_map() -> None:
     assert classify("ET CINS Poor Reputation IP", "Misc Attack") is (
         CATALOGUE.threat_categories.default
     )
+
+
+@pytest.mark.parametrize(
+    ("category", "label"),
+    [
+        ("SECURITY_INTRUSION_PREVENTION", "Intrusion attempt"),
+        ("THREAT_DETECTION_AND_PREVENTION", "Intrusion attempt"),
+        ("SECURITY_SOMETHING_NEWER", "Other security event"),
+        ("Misc Attack", "Misc Attack"),  # a classtype as the gateway wrote it
+        ("", "Security event"),
+    ],
+)
+def test_threat_category_labels_are_words(category: str, label: str) -> None:
+    categories = CATALOGUE.threat_categories
+    found = categories.classify("A network intrusion attempt was blocked.", category)
+    assert categories.label(found, category) == label
 
 
 def test_catalogue_can_be_built_directly() -> None:

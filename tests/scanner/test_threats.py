@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from custom_components.unifi_scanner.scanner.addresses import is_internal
 from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.scanner.engine import analyze
 from custom_components.unifi_scanner.scanner.models import (
@@ -20,7 +21,6 @@ from custom_components.unifi_scanner.scanner.models import (
 from custom_components.unifi_scanner.scanner.normalize import normalize_ips, normalize_system_log
 from custom_components.unifi_scanner.scanner.threats import (
     is_cybersecure,
-    is_internal,
     summarize_threats,
     threat_severity,
 )
@@ -160,10 +160,29 @@ def test_severity_mapping(severity: int | None, expected: Severity) -> None:
         ("2001:4860:4860::8888", False),
         ("not-an-ip", False),
         ("", False),
+        # Documentation and benchmark ranges are public in a report, whatever is_private says.
+        ("192.0.2.5", False),
+        ("198.51.100.1", False),
+        ("203.0.113.4", False),
+        ("198.18.0.1", False),
+        ("2001:db8::1", False),
+        ("100.64.1.1", False),  # carrier-grade NAT belongs to the provider
+        ("172.16.0.1", True),
+        ("172.32.0.1", False),
+        ("169.254.1.1", True),
+        ("127.0.0.1", True),
+        ("fe80::1", True),
+        ("::1", True),
+        ("::ffff:192.168.1.1", True),
     ],
 )
 def test_internal_versus_external(ip: str, internal: bool) -> None:
     assert is_internal(ip) is internal
+
+
+def test_carrier_grade_nat_is_internal_only_when_the_site_says_so() -> None:
+    assert is_internal("100.64.1.1", cgnat_is_internal=True)
+    assert not is_internal("8.8.8.8", cgnat_is_internal=True)
 
 
 def test_top_sources_with_ten_or_more_events() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -345,6 +345,7 @@ class ThreatCategory:
 
 
 _ET_RE = re.compile(r"^\s*ET(?:PRO)?\s+([A-Z][A-Z0-9_]*)\s")
+_ENUM_RE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -355,6 +356,9 @@ class ThreatCategories:
     by_classtype: Mapping[str, str] = field(default_factory=dict)
     default: ThreatCategory = ThreatCategory(
         token="", label="Security event", description="", remediation=""
+    )
+    other: ThreatCategory = ThreatCategory(
+        token="", label="Other security event", description="", remediation=""
     )
 
     def classify(self, signature: str, category: str) -> ThreatCategory:
@@ -367,7 +371,16 @@ class ThreatCategories:
         token = self.by_classtype.get(category.strip().lower())
         if token is not None:
             return self.by_token[token]
-        return self.default
+        return self.other if _ENUM_RE.fullmatch(category) else self.default
+
+    def label(self, found: ThreatCategory, category: str) -> str:
+        """Name a group's kind: the category's words, else the classtype as the gateway wrote it.
+
+        An enum value nobody mapped (``SECURITY_SOMETHING_NEW``) is never shown as it is.
+        """
+        if found.token or found is self.other:
+            return found.label
+        return category or found.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -693,7 +706,7 @@ _THREAT_FIELDS = frozenset({"label", "description", "remediation", "note"})
 
 
 def _parse_threat_categories(filename: str, document: Mapping[str, Any]) -> ThreatCategories:
-    unknown = set(document) - {"version", "categories", "classtypes", "default"}
+    unknown = set(document) - {"version", "categories", "classtypes", "default", "other"}
     if unknown:
         msg = f"{filename}: unknown top-level fields {sorted(unknown)}"
         raise RuleError(msg)
@@ -703,6 +716,7 @@ def _parse_threat_categories(filename: str, document: Mapping[str, Any]) -> Thre
         raise RuleError(msg)
     by_token = {token: _threat_category(filename, token, value) for token, value in items.items()}
     default = _threat_category(filename, "default", document.get("default"))
+    other = _threat_category(filename, "other", document.get("other"))
     classtypes = document.get("classtypes", {})
     if not isinstance(classtypes, dict):
         msg = f"{filename}: 'classtypes' must be a mapping"
@@ -716,13 +730,8 @@ def _parse_threat_categories(filename: str, document: Mapping[str, Any]) -> Thre
     return ThreatCategories(
         by_token=MappingProxyType(by_token),
         by_classtype=MappingProxyType(by_classtype),
-        default=ThreatCategory(
-            token="",
-            label=default.label,
-            description=default.description,
-            remediation=default.remediation,
-            note=default.note,
-        ),
+        default=replace(default, token=""),
+        other=replace(other, token=""),
     )
 
 

@@ -8,10 +8,10 @@ severity of its alerts. Severe and medium groups also become findings.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .addresses import is_internal
 from .catalogue import EngineRule
 from .models import Finding, Severity, ThreatGroup, ThreatSource, ThreatSummary
 
@@ -44,14 +44,6 @@ def threat_severity(threat: Threat) -> Severity:
 def is_cybersecure(threat: Threat) -> bool:
     """Tell whether a signature comes from the Cybersecure (ET Pro) range."""
     return threat.signature_id is not None and threat.signature_id in CYBERSECURE_IDS
-
-
-def is_internal(ip: str) -> bool:
-    """Tell private, loopback and link-local addresses apart; junk counts as external."""
-    try:
-        return ipaddress.ip_address(ip.strip()).is_private
-    except ValueError:
-        return False
 
 
 @dataclass(slots=True)
@@ -89,7 +81,8 @@ def summarize_threats(
 
     Each finding comes with the epoch milliseconds of its newest alert (its sort position).
     """
-    classify = catalogue.threat_categories.classify
+    categories = catalogue.threat_categories
+    classify = categories.classify
     groups: dict[str, _Group] = {}
     source_counts: dict[str, int] = {}
     source_categories: dict[str, dict[str, int]] = {}
@@ -109,7 +102,7 @@ def summarize_threats(
                 signature_id=threat.signature_id,
                 category=category,
                 category_name=category.token or threat.category,
-                label=category.label if category.token else threat.category or category.label,
+                label=categories.label(category, threat.category),
                 rank=rank,
                 first=entry,
                 last=entry,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,9 @@ from .raw import _NAMES_LIMIT, _kept
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+# A message that is itself an IDS signature ("ET SCAN …") is stable enough to group by.
+_ET_RE = re.compile(r"^\s*ET(?:PRO)?\s+[A-Z]")
 
 # v2 system-log parameter roles, most specific first.
 _V2_CLIENT_ROLES = ("CLIENT", "SRC_CLIENT", "DST_CLIENT", "USER", "GUEST")
@@ -58,6 +62,41 @@ def _render(template: str, params: Mapping[str, Any]) -> str:
     return template
 
 
+def _address(params: Mapping[str, Any], side: str) -> str | None:
+    """Return the IP of a threat's source or destination role.
+
+    Only an ``*_IP`` role's ``id`` is an address; a ``*_CLIENT`` or ``*_DEVICE`` role's ``id`` is
+    a MAC (that role names the entry's client or device instead), so only its ``ip`` counts.
+    """
+    address = params.get(f"{side}_IP")
+    if isinstance(address, dict):
+        return _text(address.get("ip")) or _text(address.get("id"))
+    for kind in ("CLIENT", "DEVICE"):
+        role = params.get(f"{side}_{kind}")
+        if isinstance(role, dict):
+            return _text(role.get("ip"))
+    return None
+
+
+def _signature(item: Mapping[str, Any], params: Mapping[str, Any], key: str, message: str) -> str:
+    """Name what an alert is, stably: never a sentence that quotes an address.
+
+    The ``SIGNATURE`` role, else a message that is itself a signature (``ET …``), else the
+    entry's title, else its key in words: a hundred blocked attempts from a hundred addresses
+    are one group.
+    """
+    role = _role(params, ("SIGNATURE", "THREAT"))
+    named = _text(role.get("name")) if role is not None else None
+    if named:
+        return named
+    if _ET_RE.match(message):
+        return message
+    title = _text(item.get("title_raw")) or _text(item.get("title"))
+    if title and "{" not in title:
+        return title
+    return key.replace("_", " ").capitalize() or message
+
+
 def _v2_threat(
     item: Mapping[str, Any], params: Mapping[str, Any], key: str, message: str
 ) -> Threat:
@@ -66,8 +105,6 @@ def _v2_threat(
     source = source if isinstance(source, dict) else {}
     destination = item.get("destination")
     destination = destination if isinstance(destination, dict) else {}
-    src_role = _role(params, ("SRC_IP", "SRC_CLIENT", "SRC_DEVICE")) or {}
-    dst_role = _role(params, ("DST_IP", "DST_CLIENT", "DST_DEVICE")) or {}
     signature_role = _role(params, ("SIGNATURE", "THREAT"))
     action_role = _role(params, ("ACTION",))
 
@@ -76,9 +113,7 @@ def _v2_threat(
     )
     if action is None:
         action = "blocked" if "BLOCK" in key else "detected"
-    signature = (
-        _text(signature_role.get("name")) if signature_role is not None else None
-    ) or message
+    signature = _signature(item, params, key, message)
     severity = item.get("severity")
     return _make_threat(
         signature,
@@ -87,9 +122,9 @@ def _v2_threat(
         action,
         action.lower() in _BLOCKED_ACTIONS,
         _V2_SEVERITY.get(severity) if type(severity) is str else _int(severity),
-        _text(source.get("ip")) or _text(src_role.get("ip")) or _text(src_role.get("id")),
+        _text(source.get("ip")) or _address(params, "SRC"),
         _int(source.get("port")),
-        _text(destination.get("ip")) or _text(dst_role.get("ip")) or _text(dst_role.get("id")),
+        _text(destination.get("ip")) or _address(params, "DST"),
         _int(destination.get("port")),
         _text(item.get("protocol")) or _text(source.get("protocol")),
         _text(source.get("country")),
