@@ -115,3 +115,34 @@ def test_console_enums_are_shown_in_words_and_kept_raw_in_json_only() -> None:
     (dumped,) = report_to_dict(report)["threats"]["groups"]
     assert dumped["category"] == "SECURITY_BRAND_NEW"
     assert dumped["category_label"] == "Other security event"
+
+
+def _severity_of(**overrides: Any) -> str:
+    analysis = run([blocked_attempt(1, **overrides)])
+    (group,) = analysis.threats.groups
+    return group.severity.value
+
+
+def test_a_blocked_attempt_from_outside_is_worth_knowing_not_an_emergency() -> None:
+    assert _severity_of() == "medium"  # the console said HIGH
+    assert _severity_of(severity="LOW") == "low"
+
+
+def test_outbound_traffic_that_was_only_detected_is_an_emergency() -> None:
+    beacon = {
+        "key": "THREAT_DETECTED_KNOWN_SOURCE_CLIENT",
+        "event": "THREAT_DETECTED",
+        "severity": "MEDIUM",
+        "parameters": {
+            "SRC_CLIENT": {"id": "bc:24:11:aa:bb:cc", "name": "Old laptop", "ip": "192.168.1.23"},
+            "DST_IP": {"id": "203.0.113.66", "name": "203.0.113.66"},
+        },
+    }
+    assert _severity_of(**beacon) == "severe"
+    blocked_beacon = beacon | {"key": "THREAT_BLOCKED_KNOWN_SOURCE_CLIENT"}
+    assert _severity_of(**blocked_beacon) == "medium"  # as the console rated it
+
+
+def test_without_a_direction_the_console_decides() -> None:
+    inside_out_unknown = {"parameters": {"SRC_IP": {"id": "192.168.1.5"}}}
+    assert _severity_of(**inside_out_unknown) == "severe"

@@ -6,6 +6,7 @@ import re
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
+from custom_components.unifi_scanner.scanner.addresses import is_internal
 from custom_components.unifi_scanner.scanner.models import LogEntry, Source, Threat
 
 from .build import _make_entry, _make_threat
@@ -97,6 +98,36 @@ def _signature(item: Mapping[str, Any], params: Mapping[str, Any], key: str, mes
     return key.replace("_", " ").capitalize() or message
 
 
+def _inside(params: Mapping[str, Any], side: str, ip: str | None) -> bool | None:
+    """Whether one end is the site's own: a client or device role is; else by its address."""
+    if any(isinstance(params.get(f"{side}_{kind}"), dict) for kind in ("CLIENT", "DEVICE")):
+        return True
+    return is_internal(ip) if ip else None
+
+
+def _direction(params: Mapping[str, Any], src_ip: str | None, dst_ip: str | None) -> str | None:
+    """``inbound`` (from outside to the site), ``outbound`` (the reverse), or None."""
+    source, destination = _inside(params, "SRC", src_ip), _inside(params, "DST", dst_ip)
+    if source is False and destination is not False:
+        return "inbound"
+    if source is True and destination is False:
+        return "outbound"
+    return None
+
+
+def _judged_severity(console: int | None, *, blocked: bool, direction: str | None) -> int | None:
+    """Rate an alert on the IPS scale (1 = severe) by what happened to it.
+
+    A blocked attempt from outside was handled: worth knowing, never an emergency. Traffic from
+    inside to outside that was only detected (a malware beacon, say) got out: an emergency.
+    """
+    if direction == "outbound" and not blocked:
+        return 1
+    if direction == "inbound" and blocked:
+        return max(console or 2, 2)
+    return console
+
+
 def _v2_threat(
     item: Mapping[str, Any], params: Mapping[str, Any], key: str, message: str
 ) -> Threat:
@@ -115,16 +146,23 @@ def _v2_threat(
         action = "blocked" if "BLOCK" in key else "detected"
     signature = _signature(item, params, key, message)
     severity = item.get("severity")
+    blocked = action.lower() in _BLOCKED_ACTIONS
+    src_ip = _text(source.get("ip")) or _address(params, "SRC")
+    dst_ip = _text(destination.get("ip")) or _address(params, "DST")
     return _make_threat(
         signature,
         _int(signature_role.get("id")) if signature_role is not None else None,
         _text(item.get("subcategory")) or _text(item.get("type")) or "",
         action,
-        action.lower() in _BLOCKED_ACTIONS,
-        _V2_SEVERITY.get(severity) if type(severity) is str else _int(severity),
-        _text(source.get("ip")) or _address(params, "SRC"),
+        blocked,
+        _judged_severity(
+            _V2_SEVERITY.get(severity) if type(severity) is str else _int(severity),
+            blocked=blocked,
+            direction=_direction(params, src_ip, dst_ip),
+        ),
+        src_ip,
         _int(source.get("port")),
-        _text(destination.get("ip")) or _address(params, "DST"),
+        dst_ip,
         _int(destination.get("port")),
         _text(item.get("protocol")) or _text(source.get("protocol")),
         _text(source.get("country")),
