@@ -13,7 +13,6 @@ from custom_components.unifi_scanner.scanner.catalogue import (
     EngineRule,
     RuleCatalogue,
     load_catalogue,
-    render_template,
 )
 from custom_components.unifi_scanner.scanner.exceptions import RuleError
 from custom_components.unifi_scanner.scanner.models import (
@@ -22,6 +21,7 @@ from custom_components.unifi_scanner.scanner.models import (
     Severity,
     Source,
 )
+from custom_components.unifi_scanner.scanner.wording import render_template
 from tests.simulator.catalog import EVENT_KEYS
 
 if TYPE_CHECKING:

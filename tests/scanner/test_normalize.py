@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from custom_components.unifi_scanner.scanner import normalize
 from custom_components.unifi_scanner.scanner.catalogue import ALLOWED_PLACEHOLDERS
-from custom_components.unifi_scanner.scanner.models import LogEntry, Source
+from custom_components.unifi_scanner.scanner.models import Direction, LogEntry, Source
 from custom_components.unifi_scanner.scanner.normalize import (
     EntryCollector,
     gc_paused,
@@ -353,6 +353,7 @@ def test_fast_construction_equals_the_constructor() -> None:
         443,
         "TCP",
         "NL",
+        Direction.INBOUND,
     )
     fast_threat = normalize._fast_threat(*threat_args)
     slow_threat = normalize._slow_threat(*threat_args)

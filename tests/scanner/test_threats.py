@@ -71,6 +71,9 @@ def test_flat_row_with_seconds_and_string_numbers() -> None:
         timestamp=str(BASE_S + 30),
         inner_alert_severity="1",
         inner_alert_signature_id="2810002",
+        # Command-and-control traffic goes out: from the infected client to its operator.
+        src_ip="192.168.1.20",
+        dest_ip="185.220.101.4",
         inner_alert_signature="ETPRO TROJAN Win32/Emotet CnC Activity (POST) M9",
         inner_alert_category="A Network Trojan was Detected",
         catname="emerging-malware",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
@@ -21,22 +21,19 @@ import yaml  # type: ignore[import-untyped]
 
 from .exceptions import RuleError
 from .models import Category, Finding, Severity
-from .sanitize import clean
+from .threat_catalogue import NO_THREAT_CATEGORIES, parse_threat_categories
+from .wording import TITLE_VALUE_LENGTH, render_template, template_problem
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
     from datetime import datetime
 
     from .models import LogEntry
+    from .threat_catalogue import ThreatCategories
 
 RULES_DIRECTORY: Final = Path(__file__).parent / "rules"
 THREAT_CATEGORIES_FILE: Final = "threat_categories.yaml"
 SCHEMA_VERSION: Final = 1
-
-# What a placeholder becomes when the entry does not carry the field.
-MISSING_VALUE: Final = "unknown"
-# Gateway values are clipped so one hostile field cannot flood a report.
-MAX_VALUE_LENGTH: Final = 200
 
 SUBJECTS: Final = frozenset({"device", "client", "admin", "ip", "gateway", "site"})
 TRIGGERS: Final = frozenset({"event", "engine"})
@@ -211,7 +208,6 @@ ALLOWED_PLACEHOLDERS: Final = (
     | frozenset(f"{role}_{part}" for role in V2_ROLES for part in ("name", "id", "ip"))
 )
 
-_PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _LEGACY_KEY_RE = re.compile(r"^EVT_[A-Z]{2,3}_[A-Za-z0-9_]+$")
 _V2_KEY_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -233,23 +229,6 @@ _RULE_FIELDS = frozenset(
         "remediation",
     }
 )
-
-
-def render_template(template: str, fields: Mapping[str, str]) -> str:
-    """Fill ``{name}`` placeholders from ``fields``; nothing else in the template is special.
-
-    Values are inserted verbatim apart from control characters and excess length (escaping for
-    HTML or Markdown is the renderers' job). Inserted text is never scanned again, so a value
-    that itself looks like ``{placeholder}`` stays literal. Missing or empty fields become
-    ``unknown``.
-    """
-
-    def substitute(match: re.Match[str]) -> str:
-        value = fields.get(match.group(1))
-        text = clean(value, max_len=MAX_VALUE_LENGTH) if value is not None else ""
-        return text or MISSING_VALUE
-
-    return _PLACEHOLDER_RE.sub(substitute, template)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -297,22 +276,23 @@ class Rule:
         first_seen: datetime,
         last_seen: datetime,
         keys: tuple[str, ...] = (),
-        extra_steps: tuple[str, ...] = (),
+        lead_steps: tuple[str, ...] = (),
     ) -> Finding:
         """Build this rule's finding, rendering its words once from ``fields``.
 
-        ``subject`` is (name, MAC, IP); ``extra_steps`` follow the rule's own remediation.
+        ``subject`` is (name, MAC, IP); ``lead_steps`` (advice for what exactly happened) come
+        before the rule's own, more general remediation.
         """
         name, mac, ip = subject
         return Finding(
             rule_id=self.id,
             severity=self.severity,
             category=self.category,
-            title=render_template(self.title, fields),
+            title=render_template(self.title, fields, max_len=TITLE_VALUE_LENGTH),
             explanation=render_template(self.explanation, fields),
             remediation=(
+                *lead_steps,
                 *(render_template(step, fields) for step in self.remediation),
-                *extra_steps,
             ),
             subject_name=name,
             subject_mac=mac,
@@ -333,63 +313,13 @@ def _condition_text(value: Any) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ThreatCategory:
-    """An IPS signature family in plain English, with what to do about it."""
-
-    token: str
-    label: str
-    description: str
-    remediation: str
-    note: str | None = None
-
-
-_ET_RE = re.compile(r"^\s*ET(?:PRO)?\s+([A-Z][A-Z0-9_]*)\s")
-_ENUM_RE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ThreatCategories:
-    """The ET category map: signature prefix token, API classtype fallback, default."""
-
-    by_token: Mapping[str, ThreatCategory] = field(default_factory=dict)
-    by_classtype: Mapping[str, str] = field(default_factory=dict)
-    default: ThreatCategory = ThreatCategory(
-        token="", label="Security event", description="", remediation=""
-    )
-    other: ThreatCategory = ThreatCategory(
-        token="", label="Other security event", description="", remediation=""
-    )
-
-    def classify(self, signature: str, category: str) -> ThreatCategory:
-        """Pick the category from the ``ET <TOKEN>`` signature prefix, else the classtype."""
-        match = _ET_RE.match(signature)
-        if match is not None:
-            found = self.by_token.get(match.group(1))
-            if found is not None:
-                return found
-        token = self.by_classtype.get(category.strip().lower())
-        if token is not None:
-            return self.by_token[token]
-        return self.other if _ENUM_RE.fullmatch(category) else self.default
-
-    def label(self, found: ThreatCategory, category: str) -> str:
-        """Name a group's kind: the category's words, else the classtype as the gateway wrote it.
-
-        An enum value nobody mapped (``SECURITY_SOMETHING_NEW``) is never shown as it is.
-        """
-        if found.token or found is self.other:
-            return found.label
-        return category or found.label
-
-
 @dataclass(frozen=True, slots=True)
 class RuleCatalogue:
     """All rules, indexed by key for the hot path."""
 
     version: str
     rules: tuple[Rule, ...]
-    threat_categories: ThreatCategories = ThreatCategories()
+    threat_categories: ThreatCategories = NO_THREAT_CATEGORIES
     known_keys: frozenset[str] = field(init=False)
     _by_id: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
     _single: Mapping[str, Rule] = field(init=False, repr=False, compare=False)
@@ -472,7 +402,7 @@ def load_catalogue(directory: Path | None = None) -> RuleCatalogue:
     threat_path = directory / THREAT_CATEGORIES_FILE
     document, raw_bytes = _read_yaml(threat_path)
     digest.update(THREAT_CATEGORIES_FILE.encode() + b"\0" + raw_bytes)
-    threat_categories = _parse_threat_categories(THREAT_CATEGORIES_FILE, document)
+    threat_categories = parse_threat_categories(THREAT_CATEGORIES_FILE, document)
 
     _check_engine_rules(rules)
     _check_key_claims(rules)
@@ -652,11 +582,9 @@ def _template(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         _fail(f"{name} must be non-empty text")
     text = value.strip()
-    for placeholder in _PLACEHOLDER_RE.findall(text):
-        if placeholder not in ALLOWED_PLACEHOLDERS:
-            _fail(f"{name} uses unknown placeholder {{{placeholder}}}")
-    if "{" in _PLACEHOLDER_RE.sub("", text) or "}" in _PLACEHOLDER_RE.sub("", text):
-        _fail(f"{name} has a stray brace")
+    problem = template_problem(text, ALLOWED_PLACEHOLDERS)
+    if problem is not None:
+        _fail(f"{name} {problem}")
     return text
 
 
@@ -700,65 +628,3 @@ def _check_key_claims(rules: list[Rule]) -> None:
                 )
                 raise RuleError(msg)
             matchers[signature] = rule
-
-
-_THREAT_FIELDS = frozenset({"label", "description", "remediation", "note"})
-
-
-def _parse_threat_categories(filename: str, document: Mapping[str, Any]) -> ThreatCategories:
-    unknown = set(document) - {"version", "categories", "classtypes", "default", "other"}
-    if unknown:
-        msg = f"{filename}: unknown top-level fields {sorted(unknown)}"
-        raise RuleError(msg)
-    items = document.get("categories")
-    if not isinstance(items, dict) or not items:
-        msg = f"{filename}: 'categories' must be a non-empty mapping"
-        raise RuleError(msg)
-    by_token = {token: _threat_category(filename, token, value) for token, value in items.items()}
-    default = _threat_category(filename, "default", document.get("default"))
-    other = _threat_category(filename, "other", document.get("other"))
-    classtypes = document.get("classtypes", {})
-    if not isinstance(classtypes, dict):
-        msg = f"{filename}: 'classtypes' must be a mapping"
-        raise RuleError(msg)
-    by_classtype: dict[str, str] = {}
-    for classtype, token in classtypes.items():
-        if not isinstance(classtype, str) or token not in by_token:
-            msg = f"{filename}: classtype {classtype!r} maps to unknown category {token!r}"
-            raise RuleError(msg)
-        by_classtype[classtype.strip().lower()] = token
-    return ThreatCategories(
-        by_token=MappingProxyType(by_token),
-        by_classtype=MappingProxyType(by_classtype),
-        default=replace(default, token=""),
-        other=replace(other, token=""),
-    )
-
-
-def _threat_category(filename: str, token: Any, value: Any) -> ThreatCategory:
-    where = f"{filename}: category {token!r}"
-    if not isinstance(token, str) or not _V2_KEY_RE.match(token.upper()):
-        msg = f"{where}: malformed token"
-        raise RuleError(msg)
-    if not isinstance(value, dict) or set(value) - _THREAT_FIELDS:
-        msg = f"{where}: expected a mapping with {sorted(_THREAT_FIELDS)}"
-        raise RuleError(msg)
-    texts: dict[str, str] = {}
-    for name in ("label", "description", "remediation", "note"):
-        text = value.get(name)
-        if text is None and name == "note":
-            continue
-        if not isinstance(text, str) or not text.strip():
-            msg = f"{where}: {name} must be non-empty text"
-            raise RuleError(msg)
-        if "{" in text or "}" in text:
-            msg = f"{where}: {name} must not contain braces (threat text has no placeholders)"
-            raise RuleError(msg)
-        texts[name] = " ".join(text.split())
-    return ThreatCategory(
-        token=token,
-        label=texts["label"],
-        description=texts["description"],
-        remediation=texts["remediation"],
-        note=texts.get("note"),
-    )

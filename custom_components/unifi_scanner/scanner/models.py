@@ -41,6 +41,13 @@ class Severity(StrEnum):
 _SEVERITY_RANK = {Severity.SEVERE: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
 
+class Direction(StrEnum):
+    """Which way an alert's traffic went, seen from the site."""
+
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
 class Category(StrEnum):
     """What a finding is about."""
 
@@ -104,6 +111,8 @@ class Threat:
     dest_port: int | None
     proto: str | None
     src_country: str | None
+    direction: Direction | None = None
+    """Inbound (from outside to the site), outbound (the reverse), or None when unknown."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -268,6 +277,8 @@ class ThreatGroup:
     remediation: str
     first_seen: datetime
     last_seen: datetime
+    outcome: str = "blocked"
+    """What happened to the group's most serious alert (``threat_catalogue.Outcome``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 from .addresses import is_internal
 from .catalogue import EngineRule
 from .models import Finding, Severity, ThreatGroup, ThreatSource, ThreatSummary
+from .threat_catalogue import Outcome
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .catalogue import RuleCatalogue, ThreatCategory
+    from .catalogue import RuleCatalogue
     from .models import LogEntry, Threat
+    from .threat_catalogue import ThreatCategories, ThreatCategory
 
 # Signature ids of UniFi's Cybersecure (Proofpoint ET Pro) subscription.
 CYBERSECURE_IDS = range(2_800_000, 2_900_000)
@@ -52,13 +54,14 @@ class _Group:
     signature_id: int | None
     category: ThreatCategory
     category_name: str
-    label: str
+    raw_category: str
     rank: int
     first: LogEntry
     last: LogEntry
     count: int = 0
     blocked: int = 0
     cybersecure: bool = False
+    outcome: Outcome = Outcome.BLOCKED
     sources: dict[str, int] = field(default_factory=dict)
     keys: set[str] = field(default_factory=set)
 
@@ -67,8 +70,21 @@ class _Group:
         """The worst severity of the group's alerts."""
         return _BY_RANK[self.rank]
 
+    def words(self, categories: ThreatCategories) -> tuple[str, str]:
+        """Return the label and the steps: what happened first, then the family's advice."""
+        inbound = self.outcome in _INBOUND
+        label = categories.label(self.category, self.raw_category, detected=self.detected > 0)
+        _, remediation = self.category.words(detected=self.detected > 0, inbound=inbound)
+        return label, f"{categories.outcomes.get(self.outcome, '')} {remediation}".strip()
+
+    @property
+    def detected(self) -> int:
+        """Alerts of the group that were only detected, not blocked."""
+        return self.count - self.blocked
+
 
 _BY_RANK = (Severity.SEVERE, Severity.MEDIUM, Severity.LOW)
+_INBOUND = frozenset({Outcome.BLOCKED_INBOUND, Outcome.DETECTED_INBOUND})
 _RANK = {1: 0, 2: 1}
 _CYBERSECURE_FIRST = CYBERSECURE_IDS.start
 _CYBERSECURE_END = CYBERSECURE_IDS.stop
@@ -85,7 +101,7 @@ def summarize_threats(
     classify = categories.classify
     groups: dict[str, _Group] = {}
     source_counts: dict[str, int] = {}
-    source_categories: dict[str, dict[str, int]] = {}
+    source_signatures: dict[str, dict[str, int]] = {}
     blocked = cybersecure = total = 0
     for entry in entries:
         threat = entry.threat
@@ -102,10 +118,11 @@ def summarize_threats(
                 signature_id=threat.signature_id,
                 category=category,
                 category_name=category.token or threat.category,
-                label=categories.label(category, threat.category),
+                raw_category=threat.category,
                 rank=rank,
                 first=entry,
                 last=entry,
+                outcome=Outcome.of(blocked=threat.blocked, direction=threat.direction),
             )
         else:
             group.rank = min(group.rank, rank)
@@ -115,6 +132,9 @@ def summarize_threats(
                 group.last = entry
         group.count += 1
         group.keys.add(entry.key)
+        outcome = Outcome.of(blocked=threat.blocked, direction=threat.direction)
+        if outcome.rank < group.outcome.rank:
+            group.outcome = outcome
         if threat.blocked:
             group.blocked += 1
             blocked += 1
@@ -126,47 +146,45 @@ def summarize_threats(
         if source:
             group.sources[source] = group.sources.get(source, 0) + 1
             source_counts[source] = source_counts.get(source, 0) + 1
-            labels = source_categories.get(source)
-            if labels is None:
-                labels = source_categories[source] = {}
-            labels[group.label] = labels.get(group.label, 0) + 1
+            signatures = source_signatures.get(source)
+            if signatures is None:
+                signatures = source_signatures[source] = {}
+            signatures[signature] = signatures.get(signature, 0) + 1
 
     ordered = sorted(groups.values(), key=lambda g: (g.rank, -g.count, g.signature))
+    words = {group.signature: group.words(categories) for group in ordered}
     summary = ThreatSummary(
         total=total,
         blocked=blocked,
         detected=total - blocked,
         cybersecure=cybersecure,
-        groups=tuple(_threat_group(group) for group in ordered),
-        top_sources=_top_sources(source_counts, source_categories),
+        groups=tuple(_threat_group(group, *words[group.signature]) for group in ordered),
+        top_sources=_top_sources(source_counts, source_signatures, words),
     )
     findings = [
-        (group.last.time_ms, _finding(group, catalogue))
+        (group.last.time_ms, _finding(group, catalogue, *words[group.signature]))
         for group in ordered
         if group.severity in _FINDING_RULES
     ]
     return summary, findings
 
 
-def _remediation(category: ThreatCategory) -> str:
-    return f"{category.remediation} {category.note}" if category.note else category.remediation
-
-
-def _threat_group(group: _Group) -> ThreatGroup:
+def _threat_group(group: _Group, label: str, remediation: str) -> ThreatGroup:
     return ThreatGroup(
         signature=group.signature,
         signature_id=group.signature_id,
         category=group.category_name,
-        category_label=group.label,
+        category_label=label,
         severity=group.severity,
         count=group.count,
         blocked=group.blocked,
-        detected=group.count - group.blocked,
+        detected=group.detected,
         sources=tuple(_busiest(group.sources)[:GROUP_SOURCE_LIMIT]),
         cybersecure=group.cybersecure,
-        remediation=_remediation(group.category),
+        remediation=remediation,
         first_seen=group.first.time,
         last_seen=group.last.time,
+        outcome=group.outcome.value,
     )
 
 
@@ -182,7 +200,9 @@ def _busiest(counts: dict[str, int]) -> list[str]:
 
 
 def _top_sources(
-    counts: dict[str, int], categories: dict[str, dict[str, int]]
+    counts: dict[str, int],
+    signatures: dict[str, dict[str, int]],
+    words: dict[str, tuple[str, str]],
 ) -> tuple[ThreatSource, ...]:
     ranked = _busiest(counts)
     chosen = [ip for ip in ranked if counts[ip] >= TOP_SOURCE_MIN_EVENTS] or ranked
@@ -191,22 +211,31 @@ def _top_sources(
             ip=ip,
             count=counts[ip],
             internal=is_internal(ip),
-            categories=tuple(_busiest(categories[ip])),
+            categories=tuple(_busiest(_by_label(signatures[ip], words))),
         )
         for ip in chosen[:TOP_SOURCE_LIMIT]
     )
 
 
-def _finding(group: _Group, catalogue: RuleCatalogue) -> Finding:
+def _by_label(signatures: dict[str, int], words: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """Add up one source's alerts per group label (several signatures can share a label)."""
+    labels: dict[str, int] = {}
+    for signature, count in signatures.items():
+        label = words[signature][0]
+        labels[label] = labels.get(label, 0) + count
+    return labels
+
+
+def _finding(group: _Group, catalogue: RuleCatalogue, label: str, remediation: str) -> Finding:
     rule = catalogue.get(_FINDING_RULES[group.severity])
     sources = list(group.sources)
     fields = {
         "subject": group.signature,
         "signature": group.signature,
-        "category_label": group.label,
+        "category_label": label,
         "count": str(group.count),
         "blocked": str(group.blocked),
-        "detected": str(group.count - group.blocked),
+        "detected": str(group.detected),
         "sources": str(len(sources)),
     }
     return rule.finding(
@@ -216,5 +245,5 @@ def _finding(group: _Group, catalogue: RuleCatalogue) -> Finding:
         first_seen=group.first.time,
         last_seen=group.last.time,
         keys=tuple(sorted(group.keys)),
-        extra_steps=(_remediation(group.category),),
+        lead_steps=(remediation,),
     )

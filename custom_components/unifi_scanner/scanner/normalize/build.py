@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime
 
+    from custom_components.unifi_scanner.scanner.models import Direction
+
 _ENTRY_FIELDS = (
     "source",
     "id",
@@ -48,6 +50,7 @@ _THREAT_FIELDS = (
     "dest_port",
     "proto",
     "src_country",
+    "direction",
 )
 
 
@@ -108,6 +111,7 @@ class _ThreatDraft:
         dest_port: int | None,
         proto: str | None,
         src_country: str | None,
+        direction: Direction | None,
     ) -> None:
         self.signature = signature
         self.signature_id = signature_id
@@ -121,6 +125,7 @@ class _ThreatDraft:
         self.dest_port = dest_port
         self.proto = proto
         self.src_country = src_country
+        self.direction = direction
 
 
 def _slow_entry(*values: Any) -> LogEntry:
@@ -183,6 +188,7 @@ def _fast_threat(  # noqa: PLR0913, PLR0917
     dest_port: int | None,
     proto: str | None,
     src_country: str | None,
+    direction: Direction | None,
 ) -> Threat:
     """Build a Threat equal to ``_slow_threat``'s without the frozen ``__setattr__``."""
     threat: Any = _ThreatDraft(
@@ -198,6 +204,7 @@ def _fast_threat(  # noqa: PLR0913, PLR0917
         dest_port,
         proto,
         src_country,
+        direction,
     )
     threat.__class__ = Threat
     return cast("Threat", threat)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
+from custom_components.unifi_scanner.scanner.addresses import is_internal
 from custom_components.unifi_scanner.scanner.models import LogEntry, Source, Threat
 
 from .build import _make_entry, _make_threat
 from .coerce import _MS_THRESHOLD, _SKIP, _fromtimestamp, _int, _iso_ms, _ms, _text
+from .judgement import BLOCKED_ACTIONS, direction, judged_severity
 from .raw import _kept
 
 if TYPE_CHECKING:
@@ -23,8 +25,6 @@ _DEVICE_PREFIXES: tuple[tuple[str, str, str], ...] = tuple(
     (prefix, f"{prefix}_name", f"{prefix}_displayName")
     for prefix in ("ap", "sw", "gw", "dm", "xg", "bb", "lte", "dev")
 )
-
-_BLOCKED_ACTIONS = frozenset({"blocked", "block", "drop", "dropped", "reject", "rejected", "deny"})
 
 
 def _flat_threat(item: Mapping[str, Any]) -> Threat:
@@ -61,19 +61,25 @@ def _flat_threat(item: Mapping[str, Any]) -> Threat:
     if type(dest_port) is not int:
         dest_port = _int(dest_port)
     country = get("srcipCountry")
+    blocked = action.lower() in BLOCKED_ACTIONS
+    way = direction(
+        source_inside=is_internal(src_ip) if src_ip else None,
+        destination_inside=(dest_ip == get("usgip") or is_internal(dest_ip)) if dest_ip else None,
+    )
     return _make_threat(
         signature,
         signature_id,
         category,
         action,
-        action.lower() in _BLOCKED_ACTIONS,
-        severity,
+        blocked,
+        judged_severity(severity, blocked=blocked, way=way),
         src_ip,
         src_port,
         dest_ip,
         dest_port,
         proto,
         country if type(country) is str and country else None,
+        way,
     )
 
 

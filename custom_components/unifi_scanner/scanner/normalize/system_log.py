@@ -11,7 +11,7 @@ from custom_components.unifi_scanner.scanner.models import LogEntry, Source, Thr
 
 from .build import _make_entry, _make_threat
 from .coerce import _MS_THRESHOLD, _SKIP, _fromtimestamp, _int, _ms, _text
-from .legacy import _BLOCKED_ACTIONS
+from .judgement import BLOCKED_ACTIONS, direction, judged_severity
 from .raw import _NAMES_LIMIT, _kept
 
 if TYPE_CHECKING:
@@ -105,29 +105,6 @@ def _inside(params: Mapping[str, Any], side: str, ip: str | None) -> bool | None
     return is_internal(ip) if ip else None
 
 
-def _direction(params: Mapping[str, Any], src_ip: str | None, dst_ip: str | None) -> str | None:
-    """``inbound`` (from outside to the site), ``outbound`` (the reverse), or None."""
-    source, destination = _inside(params, "SRC", src_ip), _inside(params, "DST", dst_ip)
-    if source is False and destination is not False:
-        return "inbound"
-    if source is True and destination is False:
-        return "outbound"
-    return None
-
-
-def _judged_severity(console: int | None, *, blocked: bool, direction: str | None) -> int | None:
-    """Rate an alert on the IPS scale (1 = severe) by what happened to it.
-
-    A blocked attempt from outside was handled: worth knowing, never an emergency. Traffic from
-    inside to outside that was only detected (a malware beacon, say) got out: an emergency.
-    """
-    if direction == "outbound" and not blocked:
-        return 1
-    if direction == "inbound" and blocked:
-        return max(console or 2, 2)
-    return console
-
-
 def _v2_threat(
     item: Mapping[str, Any], params: Mapping[str, Any], key: str, message: str
 ) -> Threat:
@@ -146,19 +123,23 @@ def _v2_threat(
         action = "blocked" if "BLOCK" in key else "detected"
     signature = _signature(item, params, key, message)
     severity = item.get("severity")
-    blocked = action.lower() in _BLOCKED_ACTIONS
+    blocked = action.lower() in BLOCKED_ACTIONS
     src_ip = _text(source.get("ip")) or _address(params, "SRC")
     dst_ip = _text(destination.get("ip")) or _address(params, "DST")
+    way = direction(
+        source_inside=_inside(params, "SRC", src_ip),
+        destination_inside=_inside(params, "DST", dst_ip),
+    )
     return _make_threat(
         signature,
         _int(signature_role.get("id")) if signature_role is not None else None,
         _text(item.get("subcategory")) or _text(item.get("type")) or "",
         action,
         blocked,
-        _judged_severity(
+        judged_severity(
             _V2_SEVERITY.get(severity) if type(severity) is str else _int(severity),
             blocked=blocked,
-            direction=_direction(params, src_ip, dst_ip),
+            way=way,
         ),
         src_ip,
         _int(source.get("port")),
@@ -166,6 +147,7 @@ def _v2_threat(
         _int(destination.get("port")),
         _text(item.get("protocol")) or _text(source.get("protocol")),
         _text(source.get("country")),
+        way,
     )
 
 
