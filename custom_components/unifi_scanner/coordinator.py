@@ -245,6 +245,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             period_start=period_start,
             period_end=fetched.until,
             generated_at=now,
+            skipped=fetched.skipped,
         )
         fresh = fresh_findings(report, state.reported_state)
         if not deliver:

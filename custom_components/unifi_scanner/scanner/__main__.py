@@ -247,6 +247,7 @@ async def scan(target: Target, *, since: datetime, now: datetime) -> Report:
         period_start=fetched.since,
         period_end=fetched.until,
         generated_at=now,
+        skipped=fetched.skipped,
     )
 
 

@@ -343,16 +343,30 @@ class RuleCatalogue:
         object.__setattr__(self, "_single", single)
         object.__setattr__(self, "_several", several)
 
-    def match(self, entry: LogEntry) -> Rule | None:
-        """Return the rule for an entry, or None when no rule claims it."""
-        rule = self._single.get(entry.key)
+    def match(self, entry: LogEntry, key: str | None = None) -> Rule | None:
+        """Return the rule for an entry (by its own key unless told), or None."""
+        key = entry.key if key is None else key
+        rule = self._single.get(key)
         if rule is not None:
             return rule
-        candidates = self._several.get(entry.key)
+        candidates = self._several.get(key)
         if candidates is not None:
             for candidate in candidates:
                 if candidate.matches(entry):
                     return candidate
+        return None
+
+    def family(self, entry: LogEntry) -> str | None:
+        """Name the known event an unknown v2 key specialises, or None.
+
+        Consoles send specific keys (``THREAT_BLOCKED_KNOWN_DESTINATION_CLIENT``) beside a
+        general ``event`` (``THREAT_BLOCKED``); an unknown key is read as its known event.
+        """
+        if entry.key in self.known_keys:
+            return None
+        event = entry.raw.get("event")
+        if type(event) is str and event in self.known_keys:
+            return event
         return None
 
     def get(self, rule_id: str) -> Rule:

@@ -340,7 +340,17 @@ class UnifiClient(UnifiTransport):
             if len(collector) <= NORMALIZE_CHUNK
             else await asyncio.get_running_loop().run_in_executor(None, collector.entries)
         )
+        skipped = collector.skipped()
         del collector
+        if skipped:
+            LOGGER.debug(
+                "Skipped rows that could not be used: %s",
+                ", ".join(
+                    f"{source} {rows.unreadable} without a usable id or time, "
+                    f"{rows.conflicting} with a repeated id and different content"
+                    for source, rows in skipped.items()
+                ),
+            )
         try:
             devices = await self.devices()
         except ScannerUnsupportedError:
@@ -357,6 +367,7 @@ class UnifiClient(UnifiTransport):
             health=tuple(health),
             capabilities=capabilities,
             unsupported=frozenset(unsupported),
+            skipped=skipped,
         )
 
     @staticmethod

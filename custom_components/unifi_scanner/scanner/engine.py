@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from .catalogue import Aggregate, EngineRule
 from .health import Thresholds, assess_health
-from .models import Analysis, Finding, LogEntry, Source
+from .models import Analysis, Finding, KeyVariant, LogEntry, Source
 from .normalize import template_fields
 from .threats import summarize_threats
 
@@ -65,7 +65,7 @@ def analyze(
     now: datetime,
 ) -> Analysis:
     """Turn one period's entries and the current device state into an ``Analysis``."""
-    by_rule, threat_entries, unknown = _classify(entries, catalogue)
+    by_rule, threat_entries, unknown, variants = _classify(entries, catalogue)
     ranked: list[_Ranked] = []
     aggregated: dict[Aggregate, list[tuple[Rule, list[LogEntry]]]] = {}
     for rule_id, bucket in by_rule.items():
@@ -106,23 +106,30 @@ def analyze(
         health=health_summary,
         unknown_keys=dict(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))),
         entry_count=len(entries),
+        key_variants=tuple(
+            KeyVariant(key=key, event=event, count=count)
+            for (key, event), count in sorted(variants.items(), key=lambda item: -item[1])
+        ),
     )
 
 
 def _classify(
     entries: Sequence[LogEntry], catalogue: RuleCatalogue
-) -> tuple[dict[str, list[LogEntry]], list[LogEntry], dict[str, int]]:
+) -> tuple[dict[str, list[LogEntry]], list[LogEntry], dict[str, int], dict[tuple[str, str], int]]:
     """Bucket entries by rule (threats apart), skip repeated ids, count unclaimed keys.
 
     The hot loop of a scan: one set and one dict look-up per entry. A key that no
     disambiguated rule claims always resolves to the same rule, so it is matched once per
-    analysis; only the few keys several rules share are matched entry by entry.
+    analysis; only the few keys several rules share are matched entry by entry. An unknown v2
+    key whose ``event`` is known is read as that event and counted as a variant.
     """
     by_rule: dict[str, list[LogEntry]] = {}
     threat_entries: list[LogEntry] = []
     unknown: dict[str, int] = {}
+    variants: dict[tuple[str, str], int] = {}
+    via: dict[str, str] = {}
     seen: dict[Source, set[str]] = {source: set() for source in Source}
-    match = catalogue.match
+    family_of = catalogue.family
     per_entry = {
         key for rule in catalogue.rules if rule.disambiguated for key in rule.keys | rule.v2_keys
     }
@@ -134,25 +141,44 @@ def _classify(
             if entry_id in ids:
                 continue
             ids.add(entry_id)
+        key = entry.key
         if entry.threat is not None:
             threat_entries.append(entry)
+            _count_variant(variants, key, family_of(entry))
             continue
-        key = entry.key
         rule = resolved.get(key)
         if rule is None:
-            if key not in unknown or key in per_entry:
-                rule = match(entry)
+            family = None
+            if key not in unknown or key in per_entry or key in via:
+                rule, family = _resolve(entry, catalogue)
             if rule is None:
                 unknown[key] = unknown.get(key, 0) + 1
                 continue
-            if key not in per_entry:
+            if family is not None:
+                via[key] = family
+            elif key not in per_entry:
                 resolved[key] = rule
+        if via and key in via:
+            _count_variant(variants, key, via[key])
         bucket = by_rule.get(rule.id)
         if bucket is None:
             by_rule[rule.id] = [entry]
         else:
             bucket.append(entry)
-    return by_rule, threat_entries, unknown
+    return by_rule, threat_entries, unknown, variants
+
+
+def _resolve(entry: LogEntry, catalogue: RuleCatalogue) -> tuple[Rule | None, str | None]:
+    """Match by the entry's key, else by the known event it specialises (then named)."""
+    rule = catalogue.match(entry)
+    if rule is None and (family := catalogue.family(entry)) is not None:
+        return catalogue.match(entry, family), family
+    return rule, None
+
+
+def _count_variant(variants: dict[tuple[str, str], int], key: str, family: str | None) -> None:
+    if family is not None:
+        variants[key, family] = variants.get((key, family), 0) + 1
 
 
 # --- subjects ----------------------------------------------------------------------------------

@@ -222,6 +222,21 @@ class HealthSubsystem:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedRows:
+    """Rows of one source that could not be used: counted, so none vanish without a trace."""
+
+    unreadable: int = 0
+    """Rows without a usable id or time."""
+    conflicting: int = 0
+    """Rows whose id was already seen with different content (the first one is kept)."""
+
+    @property
+    def total(self) -> int:
+        """Every row of the source that was skipped."""
+        return self.unreadable + self.conflicting
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FetchResult:
     """Everything one collection brought back, entries sorted by time (oldest first)."""
 
@@ -232,6 +247,8 @@ class FetchResult:
     health: tuple[HealthSubsystem, ...]
     capabilities: Capabilities
     unsupported: frozenset[Source] = frozenset()
+    skipped: Mapping[Source, SkippedRows] = field(default_factory=dict)
+    """Per source, the rows that could not be used (only sources with any)."""
 
 
 # --- what the engine concludes ---------------------------------------------------------------
@@ -333,6 +350,15 @@ class HealthSummary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class KeyVariant:
+    """A v2 key the catalogue does not list, read as the known event it specialises."""
+
+    key: str
+    event: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Analysis:
     """What ``engine.analyze`` returns: findings plus the threat and health pictures."""
 
@@ -341,3 +367,4 @@ class Analysis:
     health: HealthSummary
     unknown_keys: Mapping[str, int]
     entry_count: int
+    key_variants: tuple[KeyVariant, ...] = ()

@@ -16,7 +16,7 @@ from .models import Category, Finding, HealthSummary, Severity, ThreatSummary
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from .models import Analysis
+    from .models import Analysis, KeyVariant, SkippedRows, Source
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +39,13 @@ class Report:
     entry_count: int
     counts_by_severity: Mapping[Severity, int]
     counts_by_category: Mapping[Category, int]
+    key_variants: tuple[KeyVariant, ...] = ()
+    skipped: Mapping[Source, SkippedRows] = MappingProxyType({})
+
+    @property
+    def skipped_rows(self) -> int:
+        """Rows of the period that could not be read, over every source."""
+        return sum(rows.total for rows in self.skipped.values())
 
     @property
     def nothing_new(self) -> bool:
@@ -70,6 +77,7 @@ def build_report(
     period_start: datetime,
     period_end: datetime,
     generated_at: datetime,
+    skipped: Mapping[Source, SkippedRows] | None = None,
 ) -> Report:
     """Place ``analysis`` in time and count it; raises ``ValueError`` on naive datetimes."""
     findings = tuple(sorted(analysis.findings, key=_finding_order))
@@ -92,4 +100,6 @@ def build_report(
         entry_count=analysis.entry_count,
         counts_by_severity=MappingProxyType(by_severity),
         counts_by_category=MappingProxyType(by_category),
+        key_variants=analysis.key_variants,
+        skipped=MappingProxyType(dict(skipped or {})),
     )

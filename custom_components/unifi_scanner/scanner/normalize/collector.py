@@ -9,7 +9,7 @@ from math import inf
 from operator import attrgetter, eq
 from typing import TYPE_CHECKING, Any
 
-from custom_components.unifi_scanner.scanner.models import LogEntry, Source
+from custom_components.unifi_scanner.scanner.models import LogEntry, SkippedRows, Source
 
 from .coerce import _SKIP
 from .legacy import _legacy
@@ -38,34 +38,50 @@ _NORMALIZERS: dict[Source, Callable[[Mapping[str, Any], Source], LogEntry | None
 def _normalize_into(
     items: Iterable[Mapping[str, Any]],
     source: Source,
-    seen: set[str],
+    seen: dict[str, LogEntry | None],
     out: list[LogEntry],
     since_ms: float,
     until_ms: float,
+    counts: list[int],
 ) -> None:
-    """Append the usable, first-seen items of one source inside the window to ``out``."""
+    """Append the usable, first-seen items of one source inside the window to ``out``.
+
+    ``counts`` adds up the rows skipped as [unreadable, conflicting]. ``seen`` maps each id to
+    its kept entry (None outside the window), so a repeated id costs one comparison and no
+    copy: pages that overlap repeat rows unchanged, and only a changed row is a conflict.
+    """
     normalize = _NORMALIZERS[source]
-    add = seen.add
+    get = seen.get
     append = out.append
     for item in items:
         try:
             entry = normalize(item, source)
         except _SKIP:
-            continue
+            entry = None
         if entry is None:
+            counts[0] += 1
             continue
         entry_id = entry.id
         if entry_id in seen:
+            first = get(entry_id)
+            if first is not None and (
+                first.time_ms != entry.time_ms
+                or first.key != entry.key
+                or first.message != entry.message
+            ):
+                counts[1] += 1
             continue
-        add(entry_id)
         if since_ms <= entry.time_ms <= until_ms:
+            seen[entry_id] = entry
             append(entry)
+        else:
+            seen[entry_id] = None
 
 
 def normalize_entries(items: Iterable[Mapping[str, Any]], source: Source) -> list[LogEntry]:
     """Normalise a batch from one source, dropping unusable items and repeated ids."""
     entries: list[LogEntry] = []
-    _normalize_into(items, source, set(), entries, -inf, inf)
+    _normalize_into(items, source, {}, entries, -inf, inf, [0, 0])
     return entries
 
 
@@ -121,17 +137,18 @@ class EntryCollector:
     The client hands over each page as it arrives and drops it afterwards, so memory holds one
     page of gateway dicts plus compact entries, never the whole backlog. Ids are unique only
     within a source (pages may overlap), so each source has its own set of seen ids; entries
-    outside ``[since_ms, until_ms]`` are dropped.
+    outside ``[since_ms, until_ms]`` are dropped. Rows that cannot be used are counted.
     """
 
-    __slots__ = ("_entries", "_seen", "_since_ms", "_until_ms")
+    __slots__ = ("_entries", "_seen", "_since_ms", "_skipped", "_until_ms")
 
     def __init__(self, *, since_ms: int | None = None, until_ms: int | None = None) -> None:
         """Collect entries inside the window (both ends inclusive, open when None)."""
         self._since_ms: float = -inf if since_ms is None else since_ms
         self._until_ms: float = inf if until_ms is None else until_ms
         self._entries: dict[Source, list[LogEntry]] = {}
-        self._seen: dict[Source, set[str]] = {}
+        self._seen: dict[Source, dict[str, LogEntry | None]] = {}
+        self._skipped: dict[Source, list[int]] = {}
 
     def add(self, items: Iterable[Mapping[str, Any]], source: Source) -> int:
         """Normalise one page of ``source`` with the collector paused; return entries kept."""
@@ -141,10 +158,11 @@ class EntryCollector:
             _normalize_into(
                 items,
                 source,
-                self._seen.setdefault(source, set()),
+                self._seen.setdefault(source, {}),
                 out,
                 self._since_ms,
                 self._until_ms,
+                self._skipped.setdefault(source, [0, 0]),
             )
         return len(out) - before
 
@@ -152,6 +170,15 @@ class EntryCollector:
         """Forget everything collected from ``source`` (it failed part-way)."""
         self._entries.pop(source, None)
         self._seen.pop(source, None)
+        self._skipped.pop(source, None)
+
+    def skipped(self) -> dict[Source, SkippedRows]:
+        """Per source with any, the rows that could not be used."""
+        return {
+            source: SkippedRows(unreadable=unreadable, conflicting=conflicting)
+            for source, (unreadable, conflicting) in sorted(self._skipped.items())
+            if unreadable or conflicting
+        }
 
     def __len__(self) -> int:
         """Entries kept so far."""

@@ -78,6 +78,7 @@ def _group_dict(group: ThreatGroup) -> dict[str, Any]:
         "severity": group.severity.value,
         "count": group.count,
         "blocked": group.blocked,
+        "outcome": group.outcome,
         "detected": group.detected,
         "sources": [_str(source, 64) for source in group.sources[:MAX_SOURCES]],
         "cybersecure": group.cybersecure,
@@ -153,4 +154,16 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "subsystems": [_subsystem_dict(item) for item in report.health.subsystems],
         },
         "unknown_keys": unknown,
+        "key_variants": [
+            {
+                "key": _str(item.key, LEN_NAME),
+                "event": _str(item.event, LEN_NAME),
+                "count": item.count,
+            }
+            for item in report.key_variants[:MAX_UNKNOWN]
+        ],
+        "skipped_rows": {
+            source.value: {"unreadable": rows.unreadable, "conflicting": rows.conflicting}
+            for source, rows in report.skipped.items()
+        },
     }

@@ -21,6 +21,7 @@ from .phrases import (
     device_phrase,
     findings_phrase,
     nothing_new_sentence,
+    skipped_sentence,
     threat_phrase,
 )
 from .title import render_title
@@ -66,6 +67,7 @@ def render_html(report: Report, *, tz: tzinfo = UTC) -> str:
         nothing_new_sentence=nothing_new_sentence(view),
         detection_only_note=DETECTION_ONLY_NOTE,
         unknown_note=UNKNOWN_NOTE,
+        skipped_sentence=skipped_sentence(view),
         title=render_title(report, tz=tz),
     )
 

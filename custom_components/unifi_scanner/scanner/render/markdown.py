@@ -20,6 +20,7 @@ from .phrases import (
     findings_phrase,
     nothing_new_sentence,
     plural,
+    skipped_sentence,
     threat_phrase,
 )
 from .view import PRODUCT, SEVERITY_LABELS, build_view
@@ -193,7 +194,12 @@ def render_markdown(
             f"\n{plural(hidden, 'finding')} below {SEVERITY_LABELS[min_severity].lower()} "
             "severity not shown.\n"
         )
-    footer = f"\n---\n_{PRODUCT} {view.version}_\n"
+    skipped = skipped_sentence(view)
+    footer = (
+        f"\n---\n{_md(skipped)}\n\n_{PRODUCT} {view.version}_\n"
+        if skipped
+        else (f"\n---\n_{PRODUCT} {view.version}_\n")
+    )
     sections = [
         section for section in (_md_threats(view), _md_health(view), _md_unknown(view)) if section
     ]

@@ -57,6 +57,31 @@ def device_phrase(view: View) -> str:
     return f"{bad} of {plural(view.devices_total, 'device')} need attention"
 
 
+def skipped_sentence(view: View) -> str:
+    """Say how many rows could not be read, and why, per source; empty when none.
+
+    Rows are never dropped without a trace: a report that silently lost rows would claim more
+    than it knows.
+    """
+    total = sum(unreadable + conflicting for _, unreadable, conflicting in view.skipped)
+    if not total:
+        return ""
+    parts = []
+    for label, unreadable, conflicting in view.skipped:
+        reasons = []
+        if unreadable:
+            reasons.append(f"{unreadable} without a usable id or time")
+        if conflicting:
+            reasons.append(
+                f"{conflicting} repeating an earlier id with different content"
+                if conflicting == 1
+                else f"{conflicting} repeating earlier ids with different content"
+            )
+        parts.append(f"{label}: {' and '.join(reasons)}")
+    verb = "row could not be read" if total == 1 else "rows could not be read"
+    return f"{total} {verb} ({'; '.join(parts)})."
+
+
 def nothing_new_sentence(view: View) -> str:
     """Return the sentence that replaces the summary of an empty period."""
     return f"Nothing new since {view.period_start}."

@@ -16,6 +16,7 @@ from .phrases import (
     findings_phrase,
     nothing_new_sentence,
     plural,
+    skipped_sentence,
     threat_phrase,
 )
 from .view import PRODUCT, SEVERITY_LABELS, build_view
@@ -104,7 +105,10 @@ def render_text(report: Report, *, tz: tzinfo = UTC, width: int = 72) -> str:
     lines += _text_threats(view, width)
     lines += _text_health(view, width)
     lines += _text_unknown(view, width)
-    lines += ["", "--", f"{PRODUCT} {view.version}"]
+    lines += ["", "--"]
+    if skipped := skipped_sentence(view):
+        lines += _wrap(skipped, width, "", "")
+    lines.append(f"{PRODUCT} {view.version}")
     return "\n".join(_fit_width(lines, width)).strip("\n") + "\n"
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from custom_components.unifi_scanner.scanner.models import Category, Severity
+from custom_components.unifi_scanner.scanner.models import Category, Severity, Source
 from custom_components.unifi_scanner.scanner.sanitize import (
     clean,
     defang_urls,
@@ -61,6 +61,12 @@ CATEGORY_LABELS: Final[dict[Category, str]] = {
     Category.POWER_POE: "Power and PoE",
     Category.PERFORMANCE: "Performance",
     Category.HEALTH: "Device health",
+}
+SOURCE_LABELS: Final[dict[Source, str]] = {
+    Source.SYSTEM_LOG: "system log",
+    Source.EVENT: "event log",
+    Source.ALARM: "alarms",
+    Source.IPS: "IPS log",
 }
 _DEVICE_STATUS_LABELS: Final = {
     "healthy": "healthy",
@@ -176,6 +182,8 @@ class View:
     unknown_keys: tuple[tuple[str, int], ...]
     unknown_more: int
     version: str
+    skipped: tuple[tuple[str, int, int], ...] = ()
+    """Per source with any: its label, rows without a usable id or time, conflicting rows."""
 
     def at_least(self, severity: Severity) -> tuple[FindingView, ...]:
         """Return the findings of ``severity`` or worse."""
@@ -309,4 +317,8 @@ def build_view(report: Report, tz: tzinfo) -> View:
         unknown_keys=tuple((plain(key, LEN_NAME), count) for key, count in unknown[:MAX_UNKNOWN]),
         unknown_more=max(len(unknown) - MAX_UNKNOWN, 0),
         version=VERSION,
+        skipped=tuple(
+            (SOURCE_LABELS[source], rows.unreadable, rows.conflicting)
+            for source, rows in report.skipped.items()
+        ),
     )
