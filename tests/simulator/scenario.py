@@ -9,6 +9,8 @@ from typing import Any, cast
 
 import yaml  # type: ignore[import-untyped]
 
+from .captured import CapturedItem, ScenarioError, parse_captured, resolve_entries
+
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
 
@@ -34,7 +36,10 @@ class StoryEvent:
 
 @dataclass(frozen=True, slots=True)
 class SiteSpec:
-    """One site: raw device and health dicts as the controller returns them."""
+    """One site: raw device and health dicts as the controller returns them.
+
+    `captured` rows are served verbatim beside the generated ones (see `captured.py`).
+    """
 
     id: str
     name: str
@@ -45,6 +50,7 @@ class SiteSpec:
     story: tuple[StoryEvent, ...]
     devices: tuple[dict[str, Any], ...]
     health: tuple[dict[str, Any], ...]
+    captured: tuple[CapturedItem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +77,19 @@ def load_scenario(name: str) -> Scenario:
     if not path.is_file():
         msg = f"unknown scenario {name!r}; known: {', '.join(scenario_names())}"
         raise ValueError(msg)
-    raw = cast(dict[str, Any], yaml.safe_load(path.read_text(encoding="utf-8")))
+    return build_scenario(name, yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def build_scenario(name: str, raw: Any) -> Scenario:
+    """Make a scenario from parsed YAML; bad corpus references and captured items raise here."""
+    if not isinstance(raw, dict):
+        msg = f"scenario {name}: expected a mapping"
+        raise ScenarioError(msg)
     default_mix = cast(dict[str, float], raw.get("mix", {}))
-    sites = tuple(_site(site, default_mix) for site in cast(list[dict[str, Any]], raw["sites"]))
+    sites = tuple(
+        _site(site, default_mix, f"scenario {name}, site {site.get('name')!r}")
+        for site in cast(list[dict[str, Any]], raw["sites"])
+    )
     return Scenario(
         name=name,
         timezone=str(raw.get("timezone", "UTC")),
@@ -84,7 +100,7 @@ def load_scenario(name: str) -> Scenario:
     )
 
 
-def _site(raw: dict[str, Any], default_mix: dict[str, float]) -> SiteSpec:
+def _site(raw: dict[str, Any], default_mix: dict[str, float], where: str) -> SiteSpec:
     story = tuple(
         StoryEvent(
             key=str(item["key"]),
@@ -102,6 +118,7 @@ def _site(raw: dict[str, Any], default_mix: dict[str, float]) -> SiteSpec:
         mix={str(k): float(v) for k, v in raw.get("mix", default_mix).items()},
         clients=tuple(ClientSpec(**client) for client in raw.get("clients", [])),
         story=story,
-        devices=tuple(raw.get("devices", [])),
-        health=tuple(raw.get("health", [])),
+        devices=resolve_entries(raw.get("devices"), "device", f"{where}, devices"),
+        health=resolve_entries(raw.get("health"), "health", f"{where}, health"),
+        captured=parse_captured(raw.get("captured"), where),
     )

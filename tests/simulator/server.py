@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import math
-import operator
 import re
 import secrets
 import uuid
@@ -27,6 +26,7 @@ from typing import Any, Self, cast
 
 from aiohttp import web
 
+from .captured import in_window, render_captured, sort_key
 from .catalog import V2_CATEGORIES
 from .events import EventFactory, Occurrence, to_ms
 from .faults import Faults, Gate, Mode
@@ -105,18 +105,32 @@ class _SiteState:
 
     def add(self, occ: Occurrence, *, in_order: bool = False) -> None:
         """File one occurrence in every store that keeps it."""
-        for store, item, key in (
-            (self.events, occ.legacy, "time"),
-            (self.system_log, occ.v2, "timestamp"),
-            (self.ips_events, occ.ips, "time"),
-            (self.alarms, occ.alarm, "time"),
+        for source, item in (
+            ("event", occ.legacy),
+            ("system_log", occ.v2),
+            ("ips", occ.ips),
+            ("alarm", occ.alarm),
         ):
             if item is None:
                 continue
             if in_order:
-                store.append(item)
+                self.store(source).append(item)
             else:
-                bisect.insort(store, item, key=operator.itemgetter(key))
+                self.file(source, item)
+
+    def store(self, source: str) -> list[dict[str, Any]]:
+        """Return the store of `source`: system_log, event, alarm or ips."""
+        stores = {
+            "system_log": self.system_log,
+            "event": self.events,
+            "alarm": self.alarms,
+            "ips": self.ips_events,
+        }
+        return stores[source]
+
+    def file(self, source: str, row: dict[str, Any]) -> None:
+        """Insert one raw row in time order; a row without a time goes before all others."""
+        bisect.insort(self.store(source), row, key=sort_key(source))
 
 
 class _RequestError(Exception):
@@ -153,7 +167,7 @@ class GatewaySimulator:
         self,
         *,
         mode: Mode = Mode.UNIFI_OS,
-        scenario: str = "home",
+        scenario: str | Scenario = "home",
         seed: int = 1,
         username: str = "admin",
         password: str = "correct horse battery staple",  # noqa: S107
@@ -164,7 +178,10 @@ class GatewaySimulator:
         cookie_name: str = "TOKEN",
         api_key: str | None = DEFAULT_API_KEY,
     ) -> None:
-        """Build the data for `scenario` (deterministic for `seed`) relative to now()."""
+        """Build the data for `scenario` (deterministic for `seed`) relative to now().
+
+        `scenario` is a shipped scenario's name, or a `Scenario` made by `build_scenario`.
+        """
         self.mode = mode
         self.username = username
         self.password = password
@@ -192,7 +209,7 @@ class GatewaySimulator:
         self.login_successes = 0
         self.requests: collections.Counter[str] = collections.Counter()
         self._now = now or _utcnow
-        self._scenario: Scenario = load_scenario(scenario)
+        self._scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self._limiter = 0
         self._fault_seen = 0
         self._rotate_pending = False
@@ -309,6 +326,15 @@ class GatewaySimulator:
         assert occ.ips is not None
         return occ.ips
 
+    def append_row(self, source: str, row: dict[str, Any], *, site: str = "default") -> None:
+        """File one raw row as given in the `source` store; legacy events also go live.
+
+        Nothing is rewritten: the row keeps whatever id and time it has, or lacks.
+        """
+        self._sites[site].file(source, row)
+        if source == "event":
+            self.live.push(site, [row])
+
     def set_devices(self, devices: list[dict[str, Any]], *, site: str = "default") -> None:
         """Replace what `stat/device` returns (raw gateway dicts, used as given)."""
         self._sites[site].devices = devices
@@ -386,6 +412,11 @@ class GatewaySimulator:
         for story in spec.story:
             at = to_ms(now - dt.timedelta(minutes=story.minutes_ago))
             state.add(factory.build(story.key, at, device=story.device, **story.fields))
+        captured = render_captured(
+            spec.captured, now=now, seed=f"{seed}:{self._scenario.name}:{spec.name}:captured"
+        )
+        for source, row in captured:
+            state.file(source, row)
         return state
 
     def _version(self) -> str:
@@ -841,7 +872,8 @@ class GatewaySimulator:
         rows = [
             row
             for row in state.events
-            if row["time"] >= cutoff and (not wanted or row["key"] == wanted)
+            if in_window(row, "event", cutoff, math.inf)
+            and (not wanted or row.get("key") == wanted)
         ]
         if params.get("_sort", "-time") == "-time":
             rows.reverse()
@@ -857,7 +889,8 @@ class GatewaySimulator:
         rows = [
             row
             for row in reversed(state.alarms)
-            if (archived is None or row["archived"] is archived) and (not key or row["key"] == key)
+            if (archived is None or row.get("archived", False) is archived)
+            and (not key or row.get("key") == key)
         ]
         return _envelope(rows)
 
@@ -869,7 +902,7 @@ class GatewaySimulator:
         end = _int(params, "end", now_ms)
         limit = _int(params, "_limit", IPS_CAP)
         limit = IPS_CAP if limit <= 0 else min(limit, IPS_CAP)
-        rows = [row for row in state.ips_events if start <= row["time"] <= end]
+        rows = [row for row in state.ips_events if in_window(row, "ips", start, end)]
         if params.get("_sort", "-time") == "-time":
             rows.reverse()
         page = rows[:limit]
@@ -919,9 +952,9 @@ class GatewaySimulator:
         rows = [
             row
             for row in reversed(state.system_log)
-            if start <= row["timestamp"] <= end
-            and (not categories or row["category"] in categories)
-            and (not severities or row["severity"] in severities)
+            if in_window(row, "system_log", start, end)
+            and (not categories or row.get("category") in categories)
+            and (not severities or row.get("severity") in severities)
         ]
         offset = page_number * page_size
         return web.json_response(
