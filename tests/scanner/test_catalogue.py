@@ -338,6 +338,9 @@ def test_valid_extra_file_loads(tmp_path: Path) -> None:
         ({"category": "weather"}, "unknown category"),
         ({"title": "Custom {hostname_reversed}"}, "unknown placeholder"),
         ({"title": "Custom {subject"}, "stray brace"),
+        ({"title": "Custom {count} times"}, "give both forms"),
+        ({"title": "Custom {count|# time}"}, "malformed plural"),
+        ({"title": "Custom {counted|# time|# times}"}, "unknown placeholder"),
         ({"extra": "    message_regex: '([unclosed'\n"}, "bad message_regex"),
         ({"extra": ""}, "needs remediation"),
         ({"extra": "    remediation: []\n"}, "needs remediation"),
@@ -541,6 +544,9 @@ def test_engine_rule_must_be_marked(tmp_path: Path) -> None:
         (("    label: Reconnaissance (port scan)\n", "    label: 'Scan {ip}'\n"), "braces"),
         (("    label: Reconnaissance (port scan)\n", "    labell: x\n"), "expected a mapping"),
         (("cut", "classtypes: [a]\n"), "must be a mapping"),
+        (("outcomes:\n", "outcomez:\n"), "unknown top-level fields"),
+        (("  blocked_inbound: >-\n", "  blocked_sideways: >-\n"), "advice for each of"),
+        (("    detected_label: >-\n", "    detected_label: ''\n    x: >-\n"), "expected a"),
     ],
 )
 def test_malformed_threat_categories(

@@ -183,7 +183,8 @@ def _system_log(item: Mapping[str, Any]) -> LogEntry | None:
         message = _render(template, params) if type(template) is str else ""
 
     threat = None
-    if "THREAT" in key or "IPS" in key:
+    event = get("event")
+    if "THREAT" in key or "IPS" in key or (type(event) is str and "THREAT" in event):
         threat = _v2_threat(item, params, key, message)
 
     client_mac = client_name = ip = None
