@@ -24,6 +24,10 @@ _ET_RE = re.compile(r"^\s*ET(?:PRO)?\s+[A-Z]")
 _V2_CLIENT_ROLES = ("CLIENT", "SRC_CLIENT", "DST_CLIENT", "USER", "GUEST")
 _V2_DEVICE_ROLES = ("DEVICE", "AP", "GATEWAY", "SWITCH", "SRC_DEVICE", "DEVICE_TO", "CONSOLE")
 
+# Keys (or events) of IDS/IPS alerts. Other security keys that merely mention the IPS (a failed
+# signature update, say) are ordinary events for the rules.
+_THREAT_PREFIXES = ("THREAT", "IPS_ALERT", "IDS_ALERT", "HONEYPOT")
+
 # v2 severities onto the IPS scale (1 = most severe … 3).
 _V2_SEVERITY = {"VERY_HIGH": 1, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
@@ -184,7 +188,9 @@ def _system_log(item: Mapping[str, Any]) -> LogEntry | None:
 
     threat = None
     event = get("event")
-    if "THREAT" in key or "IPS" in key or (type(event) is str and "THREAT" in event):
+    if key.startswith(_THREAT_PREFIXES) or (
+        type(event) is str and event.startswith(_THREAT_PREFIXES)
+    ):
         threat = _v2_threat(item, params, key, message)
 
     client_mac = client_name = ip = None
