@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def simulator_scenario() -> str:
-    """The field office: captured row shapes beside generated traffic."""
+    """Serve the field office: captured row shapes beside generated traffic."""
     return "field"
 
 
 @pytest.fixture
 def simulator_mode() -> Mode:
-    """A Network 10 console: the v2 system log is the only log."""
+    """Play a Network 10 console, where the v2 system log is the only log."""
     return Mode.NETWORK10
 
 
