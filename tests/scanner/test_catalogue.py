@@ -546,7 +546,13 @@ def test_engine_rule_must_be_marked(tmp_path: Path) -> None:
         (("cut", "classtypes: [a]\n"), "must be a mapping"),
         (("outcomes:\n", "outcomez:\n"), "unknown top-level fields"),
         (("  blocked_inbound: >-\n", "  blocked_sideways: >-\n"), "advice for each of"),
-        (("    detected_label: >-\n", "    detected_label: ''\n    x: >-\n"), "expected a"),
+        (
+            (
+                "    detected_label: Reputation-listed address let through\n",
+                "    detected_label: ''\n",
+            ),
+            "detected_label must be non-empty",
+        ),
     ],
 )
 def test_malformed_threat_categories(
