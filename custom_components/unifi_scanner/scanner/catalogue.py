@@ -1,8 +1,9 @@
 """The rule catalogue: rules as data, loaded once and validated before any scan runs.
 
-Every sentence a finding shows lives in ``rules/*.yaml``; this module reads the files and indexes
-the rules (``rule`` holds the rule model, ``rule_parser`` checks each file). Loading is synchronous file I/O (Home Assistant runs it in an executor). A broken file
-raises ``RuleError`` naming the file and the rule, so a bad edit fails at start-up, never mid-scan.
+Every sentence a finding shows lives in ``rules/*.yaml``; this module reads the files and
+indexes the rules (``rule`` holds the rule model, ``rule_parser`` checks each file). Loading is
+synchronous file I/O (Home Assistant runs it in an executor). A broken file raises ``RuleError``
+naming the file and the rule, so a bad edit fails at start-up, never mid-scan.
 Matching is a dict look-up by key; a message regex or field condition is evaluated only for the
 few keys several rules share.
 """
