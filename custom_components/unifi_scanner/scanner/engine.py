@@ -51,9 +51,15 @@ def analyze(
     health: Sequence[HealthSubsystem] = (),
     thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so a shared default is safe
     now: datetime,
+    disabled: frozenset[str] = frozenset(),
 ) -> Analysis:
-    """Turn one period's entries and the current device state into an ``Analysis``."""
+    """Turn one period's entries and the current device state into an ``Analysis``.
+
+    Rules in ``disabled`` (turned off by the user) raise nothing: their entries and findings
+    are counted as ignored, never as unknown.
+    """
     by_rule, threat_entries, unknown, variants = _classify(entries, catalogue)
+    ignored_entries = sum(len(by_rule.pop(rule_id, ())) for rule_id in disabled)
     ranked: list[Ranked] = []
     aggregated: dict[Aggregate, list[tuple[Rule, list[LogEntry]]]] = {}
     for rule_id, bucket in by_rule.items():
@@ -77,6 +83,9 @@ def analyze(
     )
     now_ms = int(now.timestamp() * 1000)
     ranked.extend((now_ms, finding) for finding in health_findings)
+    before = len(ranked)
+    if disabled:
+        ranked = [item for item in ranked if item[1].rule_id not in disabled]
 
     ranked.sort(
         key=lambda item: (
@@ -94,6 +103,8 @@ def analyze(
         health=health_summary,
         unknown_keys=dict(sorted(unknown.items(), key=lambda item: (-item[1], item[0]))),
         entry_count=len(entries),
+        ignored_entries=ignored_entries,
+        ignored_findings=before - len(ranked),
         key_variants=tuple(
             KeyVariant(key=key, event=event, count=count)
             for (key, event), count in sorted(variants.items(), key=lambda item: -item[1])

@@ -7,6 +7,7 @@ Every ``datetime`` here is timezone-aware UTC.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -276,6 +277,22 @@ class Finding:
     last_seen: datetime
     keys: tuple[str, ...] = ()
 
+    @property
+    def subject(self) -> str:
+        """The subject as mutes match it: MAC, else IP, else name, lower-case."""
+        return (self.subject_mac or self.subject_ip or self.subject_name or "").strip().lower()
+
+    @property
+    def finding_id(self) -> str:
+        """The same id for the same condition in every report (rule and subject)."""
+        return make_finding_id(self.rule_id, self.subject)
+
+
+def make_finding_id(rule_id: str, subject: str) -> str:
+    """Name a finding stably: its rule, a dot, and ten hex digits of its subject."""
+    digest = hashlib.sha256(f"{rule_id}|{subject}".encode(errors="surrogatepass")).hexdigest()
+    return f"{rule_id}.{digest[:10]}"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThreatGroup:
@@ -368,3 +385,7 @@ class Analysis:
     unknown_keys: Mapping[str, int]
     entry_count: int
     key_variants: tuple[KeyVariant, ...] = ()
+    ignored_entries: int = 0
+    """Entries of rules the user turned off (counted, never reported as unknown)."""
+    ignored_findings: int = 0
+    """Findings of rules the user turned off (engine rules: health, threats, aggregations)."""

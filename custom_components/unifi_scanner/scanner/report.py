@@ -12,11 +12,13 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .models import Category, Finding, HealthSummary, Severity, ThreatSummary
+from .quiet import NOTHING_QUIET, split_muted
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .models import Analysis, KeyVariant, SkippedRows, Source
+    from .quiet import Mute, MutedFinding, Quieting
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +43,20 @@ class Report:
     counts_by_category: Mapping[Category, int]
     key_variants: tuple[KeyVariant, ...] = ()
     skipped: Mapping[Source, SkippedRows] = MappingProxyType({})
+    muted: tuple[MutedFinding, ...] = ()
+    """Findings a mute silences: listed apart, never counted, notified or announced."""
+    mutes_ended: tuple[Mute, ...] = ()
+    """Mutes that expired since they were last pruned, so the report can say so once."""
+    acknowledged: frozenset[str] = frozenset()
+    """Finding ids the user has dealt with: still listed, no longer a problem."""
+    ignored_entries: int = 0
+    """Log entries of rules the user turned off."""
+    ignored_findings: int = 0
+    """Findings of rules the user turned off."""
+
+    def is_open(self, finding: Finding) -> bool:
+        """Whether ``finding`` still needs attention (not acknowledged; muted ones are apart)."""
+        return finding.finding_id not in self.acknowledged
 
     @property
     def skipped_rows(self) -> int:
@@ -51,6 +67,21 @@ class Report:
     def nothing_new(self) -> bool:
         """True when there is nothing to act on: no findings, no threats, no unhealthy device."""
         return not self.findings and self.threats.total == 0 and self.health.unhealthy == 0
+
+    @property
+    def problem(self) -> bool:
+        """Whether something open needs attention: a severe finding or a device in trouble.
+
+        Muted findings are apart already; acknowledged ones no longer count.
+        """
+        return any(
+            self.is_open(finding)
+            and (
+                finding.severity is Severity.SEVERE
+                or (not finding.keys and finding.severity is Severity.MEDIUM)
+            )
+            for finding in self.findings
+        )
 
     def findings_at_least(self, severity: Severity) -> tuple[Finding, ...]:
         """Return the findings at ``severity`` or more urgent, in report order."""
@@ -78,9 +109,15 @@ def build_report(
     period_end: datetime,
     generated_at: datetime,
     skipped: Mapping[Source, SkippedRows] | None = None,
+    quieting: Quieting = NOTHING_QUIET,
 ) -> Report:
-    """Place ``analysis`` in time and count it; raises ``ValueError`` on naive datetimes."""
-    findings = tuple(sorted(analysis.findings, key=_finding_order))
+    """Place ``analysis`` in time and count it; raises ``ValueError`` on naive datetimes.
+
+    Findings that the mutes silence at ``generated_at`` are set apart; acknowledged ids are
+    kept for the findings of this report that carry them.
+    """
+    kept, muted, ended = split_muted(analysis.findings, quieting.mutes, generated_at)
+    findings = tuple(sorted(kept, key=_finding_order))
     by_severity = dict.fromkeys(Severity, 0)
     by_category = dict.fromkeys(Category, 0)
     for finding in findings:
@@ -102,4 +139,9 @@ def build_report(
         counts_by_category=MappingProxyType(by_category),
         key_variants=analysis.key_variants,
         skipped=MappingProxyType(dict(skipped or {})),
+        muted=tuple(sorted(muted, key=lambda item: _finding_order(item.finding))),
+        mutes_ended=ended,
+        acknowledged=quieting.acknowledged & {finding.finding_id for finding in findings},
+        ignored_entries=analysis.ignored_entries,
+        ignored_findings=analysis.ignored_findings,
     )

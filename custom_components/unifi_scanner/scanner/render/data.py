@@ -51,8 +51,10 @@ def _num(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
-def _finding_dict(finding: Finding) -> dict[str, Any]:
+def _finding_dict(finding: Finding, *, acknowledged: bool = False) -> dict[str, Any]:
     return {
+        "finding_id": finding.finding_id,
+        "acknowledged": acknowledged,
         "rule_id": _str(finding.rule_id, LEN_NAME),
         "severity": finding.severity.value,
         "category": finding.category.value,
@@ -121,7 +123,18 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "counts_by_category": {
             key.value: count for key, count in report.counts_by_category.items()
         },
-        "findings": [_finding_dict(finding) for finding in report.findings],
+        "findings": [
+            _finding_dict(finding, acknowledged=not report.is_open(finding))
+            for finding in report.findings
+        ],
+        "muted": [
+            _finding_dict(item.finding)
+            | {"muted_until": _iso(item.mute.until) if item.mute.until else None}
+            | {"mute_reason": _opt(item.mute.reason)}
+            for item in report.muted
+        ],
+        "mutes_ended": [item.to_dict() for item in report.mutes_ended],
+        "ignored": {"entries": report.ignored_entries, "findings": report.ignored_findings},
         "threats": {
             "total": threats.total,
             "blocked": threats.blocked,

@@ -16,12 +16,15 @@ import jinja2
 from custom_components.unifi_scanner.scanner.models import Severity
 
 from .phrases import (
+    ACKNOWLEDGED,
     DETECTION_ONLY_NOTE,
+    MUTED_NOTE,
     UNKNOWN_NOTE,
     device_phrase,
     findings_phrase,
+    footer_sentences,
+    muted_line,
     nothing_new_sentence,
-    skipped_sentence,
     threat_phrase,
 )
 from .title import render_title
@@ -67,7 +70,10 @@ def render_html(report: Report, *, tz: tzinfo = UTC) -> str:
         nothing_new_sentence=nothing_new_sentence(view),
         detection_only_note=DETECTION_ONLY_NOTE,
         unknown_note=UNKNOWN_NOTE,
-        skipped_sentence=skipped_sentence(view),
+        footer_sentences=footer_sentences(view),
+        muted_note=MUTED_NOTE,
+        muted_lines=[muted_line(item) for item in view.muted],
+        acknowledged=ACKNOWLEDGED,
         title=render_title(report, tz=tz),
     )
 

@@ -13,14 +13,17 @@ from custom_components.unifi_scanner.scanner.models import Severity
 from custom_components.unifi_scanner.scanner.sanitize import escape_markdown
 
 from .phrases import (
+    ACKNOWLEDGED,
     DETECTION_ONLY_NOTE,
+    MUTED_NOTE,
     TIMES,
     UNKNOWN_NOTE,
     device_phrase,
     findings_phrase,
+    footer_sentences,
+    muted_line,
     nothing_new_sentence,
     plural,
-    skipped_sentence,
     threat_phrase,
 )
 from .view import PRODUCT, SEVERITY_LABELS, build_view
@@ -68,16 +71,18 @@ def _md_head(view: View) -> str:
 
 
 def _md_finding(item: FindingView) -> str:
+    mark = f" _({ACKNOWLEDGED})_" if item.acknowledged else ""
     if item.severity is Severity.LOW:
         subject = f" — {_md(item.subject)}" if item.subject else ""
         times = f" ({TIMES}{item.count})" if item.count > 1 else ""
-        return f"- {_md(item.title)}{subject}{times}\n"
+        return f"- {_md(item.title)}{subject}{times}{mark}\n"
     lines = [""]
     headline = f"**{_md(item.title)}**"
     if item.subject:
         headline += f" — {_md(item.subject)}"
     if item.count > 1:
         headline += f" ({TIMES}{item.count})"
+    headline += mark
     lines.append(headline)
     lines.append(f"_{item.category} · last seen {item.last_seen}_")
     if item.explanation:
@@ -167,6 +172,19 @@ def _md_unknown(view: View) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _md_muted(view: View) -> str:
+    if not view.muted and not view.mutes_ended:
+        return ""
+    lines = ["", "### Muted", ""]
+    if view.muted:
+        lines += [MUTED_NOTE, ""]
+    lines += [f"- {_md(muted_line(item))}" for item in view.muted[:_MD_MAX_LIST]]
+    if len(view.muted) > _MD_MAX_LIST:
+        lines.append(f"- …and {len(view.muted) - _MD_MAX_LIST} more")
+    lines += [f"- Mute ended: {_md(ended)}" for ended in view.mutes_ended]
+    return "\n".join(lines) + "\n"
+
+
 def _more_line(count: int) -> str:
     return f"\n…and {plural(count, 'more finding')}\n"
 
@@ -194,14 +212,12 @@ def render_markdown(
             f"\n{plural(hidden, 'finding')} below {SEVERITY_LABELS[min_severity].lower()} "
             "severity not shown.\n"
         )
-    skipped = skipped_sentence(view)
-    footer = (
-        f"\n---\n{_md(skipped)}\n\n_{PRODUCT} {view.version}_\n"
-        if skipped
-        else (f"\n---\n_{PRODUCT} {view.version}_\n")
-    )
+    notes = "".join(f"{_md(sentence)}\n\n" for sentence in footer_sentences(view))
+    footer = f"\n---\n{notes}_{PRODUCT} {view.version}_\n"
     sections = [
-        section for section in (_md_threats(view), _md_health(view), _md_unknown(view)) if section
+        section
+        for section in (_md_threats(view), _md_health(view), _md_unknown(view), _md_muted(view))
+        if section
     ]
 
     full = head + "".join(blocks) + "".join(sections) + footer

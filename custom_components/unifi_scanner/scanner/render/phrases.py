@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from .view import View
+    from .view import MutedView, View
 
 TIMES: Final = "\u00d7"  # the multiplication sign of "3 times"
 
@@ -17,6 +17,8 @@ DETECTION_ONLY_NOTE: Final = (
     "Switch it to a blocking mode (IPS) in the Network application's security settings "
     "so these threats are stopped, not only reported."
 )
+ACKNOWLEDGED: Final = "acknowledged"
+MUTED_NOTE: Final = "Muted findings are analysed but never notify or count as a problem."
 UNKNOWN_NOTE: Final = (
     "These event keys are not in the rule catalogue yet. Reporting them (key and count) "
     "helps add rules for them."
@@ -80,6 +82,30 @@ def skipped_sentence(view: View) -> str:
         parts.append(f"{label}: {' and '.join(reasons)}")
     verb = "row could not be read" if total == 1 else "rows could not be read"
     return f"{total} {verb} ({'; '.join(parts)})."
+
+
+def ignored_sentence(view: View) -> str:
+    """Say what the rules the user turned off kept out of the report; empty when nothing."""
+    parts = []
+    if view.ignored_entries:
+        parts.append(plural(view.ignored_entries, "log entry", "log entries"))
+    if view.ignored_findings:
+        parts.append(plural(view.ignored_findings, "finding"))
+    if not parts:
+        return ""
+    return f"Ignored by your settings: {' and '.join(parts)} of rules you turned off."
+
+
+def footer_sentences(view: View) -> list[str]:
+    """Every note the footer carries: rows that could not be read, what settings ignored."""
+    return [sentence for sentence in (skipped_sentence(view), ignored_sentence(view)) if sentence]
+
+
+def muted_line(item: MutedView) -> str:
+    """Describe one muted finding in one line: what, for whom, until when and why."""
+    subject = f" — {item.subject}" if item.subject else ""
+    reason = f"; {item.reason}" if item.reason else ""
+    return f"{item.title}{subject} ({item.severity_label.lower()}, muted {item.until}{reason})"
 
 
 def nothing_new_sentence(view: View) -> str:

@@ -9,14 +9,17 @@ from typing import TYPE_CHECKING
 from custom_components.unifi_scanner.scanner.models import Severity
 
 from .phrases import (
+    ACKNOWLEDGED,
     DETECTION_ONLY_NOTE,
+    MUTED_NOTE,
     TIMES,
     UNKNOWN_NOTE,
     device_phrase,
     findings_phrase,
+    footer_sentences,
+    muted_line,
     nothing_new_sentence,
     plural,
-    skipped_sentence,
     threat_phrase,
 )
 from .view import PRODUCT, SEVERITY_LABELS, build_view
@@ -40,11 +43,12 @@ def _wrap(text: str, width: int, indent: str, subsequent: str | None = None) -> 
 
 
 def _text_finding(item: FindingView, number: int, width: int) -> list[str]:
+    mark = f" [{ACKNOWLEDGED}]" if item.acknowledged else ""
     if item.severity is Severity.LOW:
         subject = f" — {item.subject}" if item.subject else ""
         times = f" ({TIMES}{item.count})" if item.count > 1 else ""
-        return _wrap(f"- {item.title}{subject}{times}", width, "  ", "    ")
-    lines = _wrap(f"{number}. {item.title}", width, "  ", "     ")
+        return _wrap(f"- {item.title}{subject}{times}{mark}", width, "  ", "    ")
+    lines = _wrap(f"{number}. {item.title}{mark}", width, "  ", "     ")
     if item.subject:
         lines += _wrap(f"Subject: {item.subject}", width, "     ")
     lines += _wrap(
@@ -105,9 +109,10 @@ def render_text(report: Report, *, tz: tzinfo = UTC, width: int = 72) -> str:
     lines += _text_threats(view, width)
     lines += _text_health(view, width)
     lines += _text_unknown(view, width)
+    lines += _text_muted(view, width)
     lines += ["", "--"]
-    if skipped := skipped_sentence(view):
-        lines += _wrap(skipped, width, "", "")
+    for sentence in footer_sentences(view):
+        lines += _wrap(sentence, width, "", "")
     lines.append(f"{PRODUCT} {view.version}")
     return "\n".join(_fit_width(lines, width)).strip("\n") + "\n"
 
@@ -183,6 +188,19 @@ def _text_health(view: View, width: int) -> list[str]:
             width,
             "  ",
         )
+    return lines
+
+
+def _text_muted(view: View, width: int) -> list[str]:
+    if not view.muted and not view.mutes_ended:
+        return []
+    lines = ["", "MUTED"]
+    if view.muted:
+        lines += _wrap(MUTED_NOTE, width, "  ")
+    for item in view.muted:
+        lines += _wrap(f"- {muted_line(item)}", width, "  ", "    ")
+    for ended in view.mutes_ended:
+        lines += _wrap(f"- Mute ended: {ended}", width, "  ", "    ")
     return lines
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ThreatGroup,
         ThreatSource,
     )
+    from custom_components.unifi_scanner.scanner.quiet import Mute, MutedFinding
     from custom_components.unifi_scanner.scanner.report import Report
 
 PRODUCT: Final = "UniFi Scanner"
@@ -47,6 +48,7 @@ MAX_SOURCES: Final = 10
 MAX_DEVICES: Final = 50
 MAX_ISSUES: Final = 5
 MAX_UNKNOWN: Final = 25
+MAX_MUTED: Final = 25
 
 SEVERITY_LABELS: Final[dict[Severity, str]] = {
     Severity.SEVERE: "Severe",
@@ -113,6 +115,18 @@ class FindingView:
     count: int
     first_seen: str
     last_seen: str
+    acknowledged: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MutedView:
+    """One muted finding, display-ready: what it is, why it is muted and until when."""
+
+    severity_label: str
+    title: str
+    subject: str
+    until: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,6 +198,11 @@ class View:
     version: str
     skipped: tuple[tuple[str, int, int], ...] = ()
     """Per source with any: its label, rows without a usable id or time, conflicting rows."""
+    muted: tuple[MutedView, ...] = ()
+    mutes_ended: tuple[str, ...] = ()
+    """What each mute that ended silenced, and when it ended."""
+    ignored_entries: int = 0
+    ignored_findings: int = 0
 
     def at_least(self, severity: Severity) -> tuple[FindingView, ...]:
         """Return the findings of ``severity`` or worse."""
@@ -209,7 +228,27 @@ def _subject(finding: Finding, title: str) -> str:
     return name or ", ".join(extra)
 
 
-def _finding_view(finding: Finding, tz: tzinfo) -> FindingView:
+def _muted_view(item: MutedFinding, tz: tzinfo) -> MutedView:
+    finding, mute = item.finding, item.mute
+    title = plain(finding.title, LEN_TITLE) or plain(finding.rule_id, LEN_NAME)
+    return MutedView(
+        severity_label=SEVERITY_LABELS[finding.severity],
+        title=title,
+        subject=_subject(finding, title),
+        until="forever" if mute.until is None else f"until {format_time(mute.until, tz)}",
+        reason=plain(mute.reason, LEN_NAME),
+    )
+
+
+def _ended_view(mute: Mute, tz: tzinfo) -> str:
+    what = plain(mute.rule_id, LEN_NAME)
+    if mute.subject:
+        what += f" for {plain(mute.subject, LEN_NAME)}"
+    ended = format_time(mute.until, tz) if mute.until is not None else ""
+    return f"{what} (ended {ended})"
+
+
+def _finding_view(finding: Finding, tz: tzinfo, *, acknowledged: bool = False) -> FindingView:
     title = plain(finding.title, LEN_TITLE) or plain(finding.rule_id, LEN_NAME) or "Finding"
     return FindingView(
         severity=finding.severity,
@@ -226,6 +265,7 @@ def _finding_view(finding: Finding, tz: tzinfo) -> FindingView:
         count=max(finding.count, 1),
         first_seen=format_time(finding.first_seen, tz),
         last_seen=format_time(finding.last_seen, tz),
+        acknowledged=acknowledged,
     )
 
 
@@ -291,7 +331,10 @@ def build_view(report: Report, tz: tzinfo) -> View:
         generated_at=format_time(report.generated_at, tz),
         nothing_new=report.nothing_new,
         entry_count=report.entry_count,
-        findings=tuple(_finding_view(finding, tz) for finding in report.findings),
+        findings=tuple(
+            _finding_view(finding, tz, acknowledged=not report.is_open(finding))
+            for finding in report.findings
+        ),
         severity_counts=tuple(
             (severity, SEVERITY_LABELS[severity], report.counts_by_severity.get(severity, 0))
             for severity in Severity
@@ -321,4 +364,8 @@ def build_view(report: Report, tz: tzinfo) -> View:
             (SOURCE_LABELS[source], rows.unreadable, rows.conflicting)
             for source, rows in report.skipped.items()
         ),
+        muted=tuple(_muted_view(item, tz) for item in report.muted[:MAX_MUTED]),
+        mutes_ended=tuple(_ended_view(mute, tz) for mute in report.mutes_ended[:MAX_MUTED]),
+        ignored_entries=report.ignored_entries,
+        ignored_findings=report.ignored_findings,
     )
