@@ -1,4 +1,4 @@
-"""The problem binary sensor: on while the last report holds a severe finding or a sick device."""
+"""The problem binary sensor: on while the last report holds an open severe or device finding."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from homeassistant.components.binary_sensor import (
 )
 
 from .entity import UnifiScannerEntity
-from .scanner.models import Severity
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,9 +37,7 @@ BINARY_SENSORS: tuple[UnifiScannerBinarySensorDescription, ...] = (
         key="problem",
         translation_key="problem",
         device_class=BinarySensorDeviceClass.PROBLEM,
-        is_on_fn=lambda report: (
-            report.counts_by_severity[Severity.SEVERE] > 0 or report.health.unhealthy > 0
-        ),
+        is_on_fn=lambda report: report.problem,
     ),
 )
 

@@ -7,8 +7,10 @@ successful save, which overwrites the bad state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.exceptions import HomeAssistantError
@@ -16,13 +18,17 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER
+from .scanner.quiet import Mute, Quieting
 from .scanner.watermark import Checkpoint
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     from homeassistant.core import HomeAssistant
 
 STORAGE_VERSION = 1
-STORAGE_MINOR_VERSION = 1
+# 1.2 added the mutes and the acknowledged findings.
+STORAGE_MINOR_VERSION = 2
 
 
 def storage_key(entry_id: str) -> str:
@@ -39,13 +45,21 @@ def corrupt_issue_id(entry_id: str) -> str:
 class StoredState:
     """What survives a restart.
 
-    The checkpoint, when a report was last delivered, and which device-state findings (an
-    offline device, a hot switch) were already announced.
+    The checkpoint, when a report was last delivered, which device-state findings (an
+    offline device, a hot switch) were already announced, the user's mutes, and the findings
+    they acknowledged (finding id → whether it is a device-state finding).
     """
 
     checkpoint: Checkpoint
     last_report_at: datetime | None = None
     reported_state: frozenset[str] = frozenset()
+    mutes: tuple[Mute, ...] = ()
+    acknowledged: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def quieting(self) -> Quieting:
+        """The mutes and acknowledgements as reports apply them."""
+        return Quieting(mutes=self.mutes, acknowledged=frozenset(self.acknowledged))
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for the Store (JSON-safe, times ISO-8601 UTC)."""
@@ -53,6 +67,8 @@ class StoredState:
             "checkpoint": self.checkpoint.to_dict(),
             "last_report_at": self.last_report_at.isoformat() if self.last_report_at else None,
             "reported_state": sorted(self.reported_state),
+            "mutes": [mute.to_dict() for mute in self.mutes],
+            "acknowledged": dict(sorted(self.acknowledged.items())),
         }
 
     @classmethod
@@ -73,10 +89,19 @@ class StoredState:
         if not isinstance(reported, list):
             msg = "reported_state is not a list"
             raise ValueError(msg)  # noqa: TRY004 - one error type for "unusable state"
+        mutes = data.get("mutes") or []
+        acknowledged = data.get("acknowledged") or {}
+        if not isinstance(mutes, list) or not isinstance(acknowledged, dict):
+            msg = "mutes or acknowledged malformed"
+            raise ValueError(msg)  # noqa: TRY004 - one error type for "unusable state"
         return cls(
             checkpoint=checkpoint,
             last_report_at=last_report_at,
             reported_state=frozenset(str(key) for key in reported),
+            mutes=tuple(Mute.from_dict(item) for item in mutes),
+            acknowledged=MappingProxyType(
+                {str(key): bool(value) for key, value in acknowledged.items()}
+            ),
         )
 
 
@@ -89,10 +114,20 @@ class _CheckpointStore(Store[dict[str, Any]]):
         old_minor_version: int,  # noqa: ARG002 - every minor of 1 migrates alike
         old_data: dict[str, Any],
     ) -> dict[str, Any]:
-        """Bring older minor versions of format 1 up to date; refuse unknown majors."""
+        """Bring older minor versions of format 1 up to date; refuse unknown majors.
+
+        Every minor version only added fields, so missing ones take their empty default.
+        """
         if old_major_version != STORAGE_VERSION:
             raise NotImplementedError
-        return {"checkpoint": None, "last_report_at": None, "reported_state": []} | dict(old_data)
+        defaults: dict[str, Any] = {
+            "checkpoint": None,
+            "last_report_at": None,
+            "reported_state": [],
+            "mutes": [],
+            "acknowledged": {},
+        }
+        return defaults | dict(old_data)
 
 
 class CheckpointStore:
@@ -111,6 +146,7 @@ class CheckpointStore:
             atomic_writes=True,
         )
         self.state = StoredState(checkpoint=Checkpoint())
+        self._lock = asyncio.Lock()
 
     async def async_load(self) -> StoredState:
         """Read the stored state; on corrupt state raise a repair issue and start afresh."""
@@ -139,6 +175,21 @@ class CheckpointStore:
 
     async def async_save(self, state: StoredState) -> None:
         """Persist ``state`` (atomic write) and clear a corrupt-state issue it supersedes."""
+        async with self._lock:
+            await self._write(state)
+
+    async def async_update(self, change: Callable[[StoredState], StoredState]) -> StoredState:
+        """Apply ``change`` to the newest state and persist it, one change at a time.
+
+        A scan's commit and a mute set while the scan runs both start from what the other
+        saved, so neither overwrites the other.
+        """
+        async with self._lock:
+            state = change(self.state)
+            await self._write(state)
+            return state
+
+    async def _write(self, state: StoredState) -> None:
         await self._store.async_save(state.to_dict())
         self.state = state
         ir.async_delete_issue(self._hass, DOMAIN, corrupt_issue_id(self._entry_id))

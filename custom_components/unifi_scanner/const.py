@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Final
 
 DOMAIN: Final = "unifi_scanner"
@@ -30,6 +31,11 @@ CONF_CPU_WARNING: Final = "cpu_warning"
 CONF_CPU_CRITICAL: Final = "cpu_critical"
 CONF_MEMORY_WARNING: Final = "memory_warning"
 CONF_MEMORY_CRITICAL: Final = "memory_critical"
+CONF_DISABLED_RULES: Final = "disabled_rules"
+CONF_CATEGORY_MIN_SEVERITY: Final = "category_min_severity"
+# A category's own minimum severity, in the rules step, as "category_<category>".
+CATEGORY_FIELD_PREFIX: Final = "category_"
+USE_GLOBAL_SEVERITY: Final = "default"
 
 SECTION_DELIVERY: Final = "delivery"
 SECTION_THRESHOLDS: Final = "thresholds"
@@ -67,6 +73,23 @@ LARGE_BATCH: Final = 200
 
 SERVICE_RUN_SCAN: Final = "run_scan"
 SERVICE_RESET_CHECKPOINT: Final = "reset_checkpoint"
+SERVICE_MUTE: Final = "mute"
+SERVICE_UNMUTE: Final = "unmute"
+SERVICE_LIST_MUTES: Final = "list_mutes"
+SERVICE_ACKNOWLEDGE: Final = "acknowledge"
+ATTR_FINDING_ID: Final = "finding_id"
+ATTR_RULE_ID: Final = "rule_id"
+ATTR_SUBJECT: Final = "subject"
+ATTR_DURATION: Final = "duration"
+ATTR_FOREVER: Final = "forever"
+ATTR_REASON: Final = "reason"
+ATTR_ALL: Final = "all"
+DEFAULT_MUTE_DURATION: Final = timedelta(days=7)
+
+# Phone notification actions: "<prefix><entry id>:<finding id>".
+ACTION_MUTE_PREFIX: Final = "UNIFI_SCANNER_MUTE:"
+ACTION_ACKNOWLEDGE_PREFIX: Final = "UNIFI_SCANNER_ACK:"
+MOBILE_APP_PREFIX: Final = "mobile_app_"
 ATTR_CONFIG_ENTRY: Final = "config_entry"
 ATTR_DELIVER: Final = "deliver"
 ATTR_SINCE: Final = "since"

@@ -7,7 +7,7 @@ and ``UpdateFailed`` for scheduled scans, ``HomeAssistantError`` for scans a use
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -17,11 +17,11 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .checkpoint import StoredState
 from .const import DOMAIN, LARGE_BATCH, LOGGER
 from .data import ScannerOptions, ScanResult
 from .delivery import ReportDelivery
 from .findings import fresh_findings, is_state_finding, state_key
+from .quieting import Quieter, settled
 from .scanner.engine import analyze
 from .scanner.exceptions import (
     ScannerAuthenticationError,
@@ -123,6 +123,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         self.gateway = gateway
         self.catalogue = catalogue
         self.delivery = ReportDelivery(hass, entry)
+        self.quieter = Quieter(self)
         self.last_attempt: datetime | None = None
         self._lock = asyncio.Lock()
         self._running: _Running | None = None
@@ -191,8 +192,8 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
     async def async_reset_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Replace the stored checkpoint (waits for a scan in progress)."""
         async with self._lock:
-            await self.store.async_save(
-                StoredState(checkpoint=checkpoint, last_report_at=self.store.state.last_report_at)
+            await self.store.async_update(
+                lambda state: replace(state, checkpoint=checkpoint, reported_state=frozenset())
             )  # the announced device states are forgotten too: they are reported again
             self._retry_since = None
             self.delivery.committed()
@@ -227,6 +228,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             catalogue=self.catalogue,
             thresholds=options.thresholds,
             now=now,
+            disabled=options.disabled_rules,
         )
         # A big backlog is filtered and analysed off the event loop (100 000 entries take
         # hundreds of milliseconds); the usual hourly handful is not worth a thread hop.
@@ -246,6 +248,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             period_end=fetched.until,
             generated_at=now,
             skipped=fetched.skipped,
+            quieting=state.quieting,
         )
         fresh = fresh_findings(report, state.reported_state)
         if not deliver:
@@ -268,13 +271,18 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         advanced = (
             await self.hass.async_add_executor_job(advance) if len(new) > LARGE_BATCH else advance()
         )
-        await self.store.async_save(
-            StoredState(
-                checkpoint=advanced,
-                last_report_at=now if fresh else state.last_report_at,
-                reported_state=frozenset(
-                    state_key(finding) for finding in report.findings if is_state_finding(finding)
+        reported = frozenset(
+            state_key(finding) for finding in report.findings if is_state_finding(finding)
+        )
+        await self.store.async_update(
+            lambda current: settled(
+                replace(
+                    current,
+                    checkpoint=advanced,
+                    last_report_at=now if fresh else current.last_report_at,
+                    reported_state=reported,
                 ),
+                report,
             )
         )
         self._retry_since = None
@@ -291,6 +299,7 @@ def _select_and_analyze(
     catalogue: RuleCatalogue,
     thresholds: Thresholds,
     now: datetime,
+    disabled: frozenset[str],
 ) -> tuple[list[LogEntry], Analysis]:
     """Keep the entries the checkpoint has not covered yet and analyse them."""
     new = [e for e in fetched.entries if checkpoint.is_new(e.source, e.id, e.time_ms)]
@@ -301,6 +310,7 @@ def _select_and_analyze(
         health=fetched.health,
         thresholds=thresholds,
         now=now,
+        disabled=disabled,
     )
     return new, analysis
 

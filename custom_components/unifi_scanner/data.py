@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import ConfigEntry
 
 from .const import (
+    CONF_CATEGORY_MIN_SEVERITY,
     CONF_CPU_CRITICAL,
     CONF_CPU_WARNING,
+    CONF_DISABLED_RULES,
     CONF_HTML_NOTIFY_SERVICES,
     CONF_LOOKBACK_HOURS,
     CONF_MAX_LOOKBACK_DAYS,
@@ -32,7 +34,7 @@ from .const import (
     THRESHOLD_DEFAULTS,
 )
 from .scanner.engine import Thresholds
-from .scanner.models import Severity
+from .scanner.models import Category, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -70,6 +72,19 @@ class ScannerOptions:
     report_files: bool
     retention_days: int
     thresholds: Thresholds
+    disabled_rules: frozenset[str] = frozenset()
+    category_min_severity: Mapping[Category, Severity] | None = None
+
+    def notifies(self, finding: Finding) -> bool:
+        """Whether ``finding`` is urgent enough to notify: its category's minimum, or the global."""
+        minimum = (self.category_min_severity or {}).get(finding.category, self.min_severity)
+        return finding.severity.rank <= minimum.rank
+
+    @property
+    def render_severity(self) -> Severity:
+        """The least urgent severity any category notifies about: reports show down to it."""
+        minimums = [self.min_severity, *(self.category_min_severity or {}).values()]
+        return max(minimums, key=lambda severity: severity.rank)
 
     @property
     def notify_targets(self) -> tuple[str, ...]:
@@ -100,6 +115,12 @@ class ScannerOptions:
                 memory_warning=thresholds[CONF_MEMORY_WARNING],
                 memory_critical=thresholds[CONF_MEMORY_CRITICAL],
             ),
+            disabled_rules=frozenset(options.get(CONF_DISABLED_RULES, ())),
+            category_min_severity={
+                Category(category): Severity(severity)
+                for category, severity in options.get(CONF_CATEGORY_MIN_SEVERITY, {}).items()
+                if category in Category and severity in Severity
+            },
         )
 
 

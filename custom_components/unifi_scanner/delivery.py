@@ -19,12 +19,15 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
 from .const import (
+    ACTION_ACKNOWLEDGE_PREFIX,
+    ACTION_MUTE_PREFIX,
     DELIVERY_FAILURES_BEFORE_ISSUE,
     DOMAIN,
     EVENT_FINDING,
     EVENT_REPORT,
     LARGE_BATCH,
     LOGGER,
+    MOBILE_APP_PREFIX,
     signal_finding,
 )
 from .data import DeliveryOutcome
@@ -47,6 +50,9 @@ CHANNEL_FILES = "report_files"
 NOTIFICATION_MAX_CHARS = 20_000
 NOTIFY_MAX_CHARS = 4_000
 FILE_MAX_CHARS = 10_000_000
+# The report itself is English, so its phone buttons are too.
+ACTION_MUTE_TITLE = "Mute 7 days"
+ACTION_ACKNOWLEDGE_TITLE = "Acknowledge"
 
 
 def delivery_issue_id(entry_id: str) -> str:
@@ -66,7 +72,7 @@ class _Rendered:
 def _render(report: Report, options: ScannerOptions, *, files: bool, html: bool) -> _Rendered:
     """Render every text a delivery needs (run in the executor for large reports)."""
     tz = dt_util.get_default_time_zone()
-    minimum = options.min_severity
+    minimum = options.render_severity
     return _Rendered(
         title=render_title(report, tz=tz),
         notification=render_markdown(
@@ -109,8 +115,7 @@ class ReportDelivery:
         failed attempt's entries with newer ones, so announcing the failed attempt's findings
         would repeat or miss occurrences in the event stream.
         """
-        rank = options.min_severity.rank
-        notify = any(finding.severity.rank <= rank for finding in fresh)
+        notify = any(options.notifies(finding) for finding in fresh)
         files = options.report_files and bool(fresh)
         results: dict[str, bool] = {}
         if notify or files:
@@ -130,9 +135,13 @@ class ReportDelivery:
                 )
                 results[CHANNEL_NOTIFICATION] = True
             if notify:
+                top = next(finding for finding in fresh if options.notifies(finding))
                 for service in options.notify_targets:
                     results[f"notify.{service}"] = await self._notify(
-                        service, rendered, html=service in options.html_notify_services
+                        service,
+                        rendered,
+                        html=service in options.html_notify_services,
+                        actions=self._phone_actions(service, top),
                     )
             if files and rendered.html is not None and rendered.markdown is not None:
                 results[CHANNEL_FILES] = await self._write(
@@ -168,14 +177,35 @@ class ReportDelivery:
             async_dispatcher_send(self._hass, signal_finding(self._entry.entry_id), data)
         self._hass.bus.async_fire(EVENT_REPORT, base | report_summary(report, fresh))
 
-    async def _notify(self, service: str, rendered: _Rendered, *, html: bool) -> bool:
+    def _phone_actions(self, service: str, finding: Finding) -> list[dict[str, str]]:
+        """Buttons for the companion app: mute or acknowledge the report's most urgent finding.
+
+        Other notifiers would show the action list as text, so only ``mobile_app_*`` get it.
+        """
+        if not service.startswith(MOBILE_APP_PREFIX):
+            return []
+        target = f"{self._entry.entry_id}:{finding.finding_id}"
+        return [
+            {"action": f"{ACTION_MUTE_PREFIX}{target}", "title": ACTION_MUTE_TITLE},
+            {"action": f"{ACTION_ACKNOWLEDGE_PREFIX}{target}", "title": ACTION_ACKNOWLEDGE_TITLE},
+        ]
+
+    async def _notify(
+        self, service: str, rendered: _Rendered, *, html: bool, actions: list[dict[str, str]]
+    ) -> bool:
         """Call ``notify.<service>`` with the title and the Markdown report.
 
-        E-mail notifiers (such as SMTP) show ``data.html`` instead of the text when given.
+        E-mail notifiers (such as SMTP) show ``data.html`` instead of the text when given;
+        the companion app shows ``data.actions`` as buttons.
         """
         message: dict[str, Any] = {"title": rendered.title, "message": rendered.notify}
+        data: dict[str, Any] = {}
         if html and rendered.html is not None:
-            message["data"] = {"html": rendered.html}
+            data["html"] = rendered.html
+        if actions:
+            data["actions"] = actions
+        if data:
+            message["data"] = data
         try:
             await self._hass.services.async_call("notify", service, message, blocking=True)
         except Exception as err:  # noqa: BLE001 - any failure of a target must not stop the rest

@@ -8,8 +8,8 @@ Bus events (all strings cleaned of control characters, bounded in length and wit
 delimiters broken, see ``inert``):
 
 ``unifi_scanner_finding``, once per new finding:
-    entry_id, site, rule_id, severity (severe|medium|low), category, title, subject_name,
-    subject_mac, subject_ip, count, first_seen, last_seen (ISO-8601 UTC).
+    entry_id, site, finding_id, rule_id, severity (severe|medium|low), category, title,
+    subject_name, subject_mac, subject_ip, count, first_seen, last_seen (ISO-8601 UTC).
 ``unifi_scanner_report``, once per delivered or attempted scan:
     entry_id, site, period_start, period_end, generated_at, entries, findings, severe, medium,
     low, threats, unhealthy_devices, unknown_keys, new_findings, nothing_new.
@@ -38,6 +38,7 @@ def inert(text: object, *, max_len: int) -> str:
 def finding_data(finding: Finding) -> dict[str, Any]:
     """Describe a finding for events and entity attributes, gateway strings made inert."""
     return {
+        "finding_id": finding.finding_id,
         "rule_id": finding.rule_id,
         "severity": finding.severity.value,
         "category": finding.category.value,

@@ -252,7 +252,9 @@ async def test_older_minor_version_is_migrated(
     assert state.checkpoint.last_success is not None
     assert state.last_report_at is not None
     assert state.reported_state == frozenset()
-    assert hass_storage[key]["minor_version"] == 1
+    assert state.mutes == ()
+    assert dict(state.acknowledged) == {}
+    assert hass_storage[key]["minor_version"] == 2
     assert ir.async_get(hass).issues == {}
 
 

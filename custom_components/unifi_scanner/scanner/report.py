@@ -6,7 +6,7 @@ labelled with the gateway and site, with the counts every output needs computed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -116,32 +116,48 @@ def build_report(
     Findings that the mutes silence at ``generated_at`` are set apart; acknowledged ids are
     kept for the findings of this report that carry them.
     """
-    kept, muted, ended = split_muted(analysis.findings, quieting.mutes, generated_at)
+    unknown = dict(sorted(analysis.unknown_keys.items(), key=lambda item: (-item[1], item[0])))
+    report = Report(
+        gateway=gateway,
+        site=site,
+        period_start=_utc(period_start, "period_start"),
+        period_end=_utc(period_end, "period_end"),
+        generated_at=_utc(generated_at, "generated_at"),
+        findings=analysis.findings,
+        threats=analysis.threats,
+        health=analysis.health,
+        unknown_keys=MappingProxyType(unknown),
+        entry_count=analysis.entry_count,
+        counts_by_severity=MappingProxyType({}),
+        counts_by_category=MappingProxyType({}),
+        key_variants=analysis.key_variants,
+        skipped=MappingProxyType(dict(skipped or {})),
+        ignored_entries=analysis.ignored_entries,
+        ignored_findings=analysis.ignored_findings,
+    )
+    return apply_quieting(report, quieting)
+
+
+def apply_quieting(report: Report, quieting: Quieting, *, now: datetime | None = None) -> Report:
+    """Return ``report`` with its findings split and counted again under ``quieting``.
+
+    Mutes are judged at ``now`` (default: when the report was generated), so a mute set
+    after delivery quiets the report the sensors show without another scan.
+    """
+    every = (*report.findings, *(item.finding for item in report.muted))
+    kept, muted, ended = split_muted(every, quieting.mutes, now or report.generated_at)
     findings = tuple(sorted(kept, key=_finding_order))
     by_severity = dict.fromkeys(Severity, 0)
     by_category = dict.fromkeys(Category, 0)
     for finding in findings:
         by_severity[finding.severity] += 1
         by_category[finding.category] += 1
-    unknown = dict(sorted(analysis.unknown_keys.items(), key=lambda item: (-item[1], item[0])))
-    return Report(
-        gateway=gateway,
-        site=site,
-        period_start=_utc(period_start, "period_start"),
-        period_end=_utc(period_end, "period_end"),
-        generated_at=_utc(generated_at, "generated_at"),
+    return replace(
+        report,
         findings=findings,
-        threats=analysis.threats,
-        health=analysis.health,
-        unknown_keys=MappingProxyType(unknown),
-        entry_count=analysis.entry_count,
         counts_by_severity=MappingProxyType(by_severity),
         counts_by_category=MappingProxyType(by_category),
-        key_variants=analysis.key_variants,
-        skipped=MappingProxyType(dict(skipped or {})),
         muted=tuple(sorted(muted, key=lambda item: _finding_order(item.finding))),
         mutes_ended=ended,
         acknowledged=quieting.acknowledged & {finding.finding_id for finding in findings},
-        ignored_entries=analysis.ignored_entries,
-        ignored_findings=analysis.ignored_findings,
     )
