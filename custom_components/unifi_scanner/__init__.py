@@ -31,6 +31,7 @@ from .const import CONF_AUTH_METHOD, CONF_SITE, DOMAIN, LOGGER
 from .coordinator import UnifiScannerCoordinator, as_ha_error, login_cool_down
 from .data import UnifiScannerConfigEntry, UnifiScannerRuntimeData
 from .delivery import delivery_issue_id
+from .phone_actions import async_setup_phone_actions
 from .scanner.auth import ApiKey, AuthMethod, Credentials, LocalAccount
 from .scanner.catalogue import RuleCatalogue, load_catalogue
 from .scanner.client import UnifiClient
@@ -49,6 +50,7 @@ PLATFORMS = [
     Platform.BUTTON,
     Platform.EVENT,
     Platform.SENSOR,
+    Platform.TODO,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 CATALOGUE_KEY: HassKey[RuleCatalogue] = HassKey(DOMAIN)
@@ -58,9 +60,10 @@ LOGIN_BLOCKED_KEY: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_login_block
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001
-    """Load the rule catalogue once (file I/O, in the executor) and register the services."""
+    """Load the rule catalogue once (in the executor), register the actions, hear phone buttons."""
     hass.data[CATALOGUE_KEY] = await hass.async_add_executor_job(load_catalogue)
     async_setup_services(hass)
+    async_setup_phone_actions(hass)
     return True
 
 

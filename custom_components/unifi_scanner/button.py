@@ -1,4 +1,4 @@
-"""The scan-now button."""
+"""Buttons: scan now, and acknowledge every open finding."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 PARALLEL_UPDATES = 1
 
 SCAN_NOW = ButtonEntityDescription(key="scan_now", translation_key="scan_now")
+ACKNOWLEDGE_ALL = ButtonEntityDescription(key="acknowledge_all", translation_key="acknowledge_all")
 
 
 async def async_setup_entry(
@@ -24,9 +25,13 @@ async def async_setup_entry(
     entry: UnifiScannerConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the scan-now button of one entry."""
+    """Add the buttons of one entry."""
+    coordinator = entry.runtime_data.coordinator
     async_add_entities(
-        [UnifiScannerScanButton(coordinator=entry.runtime_data.coordinator, description=SCAN_NOW)]
+        [
+            UnifiScannerScanButton(coordinator=coordinator, description=SCAN_NOW),
+            UnifiScannerAcknowledgeButton(coordinator=coordinator, description=ACKNOWLEDGE_ALL),
+        ]
     )
 
 
@@ -41,3 +46,18 @@ class UnifiScannerScanButton(UnifiScannerEntity, ButtonEntity):
     async def async_press(self) -> None:
         """Run the scan; errors surface as translated HomeAssistantError."""
         await self.coordinator.async_scan_now(deliver=True)
+
+
+class UnifiScannerAcknowledgeButton(UnifiScannerEntity, ButtonEntity):
+    """Acknowledge every open finding of the last report."""
+
+    @property
+    def available(self) -> bool:
+        """Pressable once there is a report, whether or not the gateway answers now."""
+        return self.coordinator.data is not None
+
+    async def async_press(self) -> None:
+        """Mark the report's findings as dealt with; Problem turns off unless news arrives."""
+        report = self.coordinator.quieter.report
+        if report is not None:
+            await self.coordinator.quieter.async_acknowledge(report.findings)

@@ -81,9 +81,7 @@ class Quieter:
         removed = sum(1 for mute in self.mutes if matches(mute))
         if removed:
             await self._async_change(
-                lambda state: replace(
-                    state, mutes=tuple(m for m in state.mutes if not matches(m))
-                )
+                lambda state: replace(state, mutes=tuple(m for m in state.mutes if not matches(m)))
             )
         return removed
 

@@ -55,6 +55,8 @@ def _findings_attributes(report: Report) -> dict[str, Any]:
         "by_severity": {sev.value: count for sev, count in report.counts_by_severity.items()},
         "by_category": {cat.value: count for cat, count in report.counts_by_category.items()},
         "top_findings": [inert(f.title, max_len=120) for f in report.findings[:TOP_TITLES]],
+        "muted": len(report.muted),
+        "acknowledged": len(report.acknowledged),
     }
 
 

@@ -1,0 +1,111 @@
+"""The findings to-do list: one item per open severe or medium finding.
+
+Home Assistant shows it in the To-do sidebar and in the companion app. Ticking an item off
+acknowledges the finding; deleting an item mutes it for the default duration. Items cannot be
+added by hand: the list follows the last report and the user's mutes and acknowledgements.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.components.todo import TodoItem, TodoListEntity
+from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.util import dt as dt_util
+
+from .const import DEFAULT_MUTE_DURATION
+from .entity import UnifiScannerEntity
+from .findings import inert
+from .scanner.quiet import Mute
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .data import UnifiScannerConfigEntry
+    from .scanner.models import Finding
+
+PARALLEL_UPDATES = 0
+OPEN_FINDINGS = EntityDescription(key="open_findings", translation_key="open_findings")
+DELETED_REASON = "Deleted from the to-do list"
+DESCRIPTION_MAX = 600
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001 - platform signature
+    entry: UnifiScannerConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the findings to-do list of one entry."""
+    async_add_entities(
+        [
+            UnifiScannerTodoList(
+                coordinator=entry.runtime_data.coordinator, description=OPEN_FINDINGS
+            )
+        ]
+    )
+
+
+def todo_item(finding: Finding) -> TodoItem:
+    """Describe a finding as a to-do item, gateway text made inert like everywhere else."""
+    steps = finding.remediation[:1]
+    description = "\n\n".join(
+        part
+        for part in (
+            inert(finding.explanation, max_len=400),
+            *(inert(s, max_len=300) for s in steps),
+        )
+        if part
+    )
+    return TodoItem(
+        uid=finding.finding_id,
+        summary=inert(finding.title, max_len=200),
+        status=TodoItemStatus.NEEDS_ACTION,
+        description=description[:DESCRIPTION_MAX] or None,
+    )
+
+
+class UnifiScannerTodoList(UnifiScannerEntity, TodoListEntity):
+    """Open findings as a to-do list."""
+
+    _attr_supported_features = (
+        TodoListEntityFeature.UPDATE_TODO_ITEM | TodoListEntityFeature.DELETE_TODO_ITEM
+    )
+
+    @property
+    def available(self) -> bool:
+        """The list stays usable while the gateway is unreachable: it is the last report's."""
+        return self.coordinator.data is not None
+
+    @property
+    def todo_items(self) -> list[TodoItem]:
+        """The open findings, most urgent first."""
+        return [todo_item(finding) for finding in self.coordinator.quieter.open_findings()]
+
+    async def async_update_todo_item(self, item: TodoItem) -> None:
+        """Acknowledge the finding of an item ticked off; other edits change nothing."""
+        if item.status is not TodoItemStatus.COMPLETED or item.uid is None:
+            return
+        quieter = self.coordinator.quieter
+        finding = quieter.finding(item.uid)
+        if finding is not None:
+            await quieter.async_acknowledge((finding,))
+
+    async def async_delete_todo_items(self, uids: list[str]) -> None:
+        """Mute the deleted items' findings for the default duration."""
+        quieter = self.coordinator.quieter
+        now = dt_util.utcnow()
+        for uid in uids:
+            finding = quieter.finding(uid)
+            if finding is None:
+                continue
+            await quieter.async_mute(
+                Mute(
+                    rule_id=finding.rule_id,
+                    finding_id=finding.finding_id,
+                    until=now + DEFAULT_MUTE_DURATION,
+                    reason=DELETED_REASON,
+                    created=now,
+                )
+            )
