@@ -15,9 +15,10 @@ from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFl
 from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT, CONF_VERIFY_SSL
 from homeassistant.core import callback
 
-from . import build_client, entry_credentials, entry_method
+from . import CATALOGUE_KEY, build_client, entry_credentials, entry_method
 from .const import CONF_AUTH_METHOD, CONF_SITE, CONF_SITE_ID, DOMAIN, LOGGER
 from .scanner.auth import AuthMethod
+from .scanner.catalogue import load_catalogue
 from .scanner.exceptions import (
     ScannerApiKeyUnsupportedError,
     ScannerAuthenticationError,
@@ -30,8 +31,11 @@ from .schemas import (
     credentials_schema,
     flatten_options,
     options_schema,
+    rules_options,
+    rules_schema,
     site_schema,
     suggested_options,
+    suggested_rules,
     threshold_errors,
 )
 
@@ -299,15 +303,24 @@ class UnifiScannerConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class UnifiScannerOptionsFlow(OptionsFlow):
-    """Scan schedule, delivery channels and device-health thresholds."""
+    """Scan schedule, delivery channels and thresholds; which rules report, and how loudly."""
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show and validate the options form."""
+    async def async_step_init(
+        self,
+        user_input: dict[str, Any] | None = None,  # noqa: ARG002
+    ) -> ConfigFlowResult:
+        """Offer the two kinds of options."""
+        return self.async_show_menu(step_id="init", menu_options=["settings", "rules"])
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and validate the scan and delivery form."""
         errors: dict[str, str] = {}
         if user_input is not None:
             options = flatten_options(user_input)
             if not threshold_errors(options, errors):
-                return self.async_create_entry(data=options)
+                return self.async_create_entry(data={**self.config_entry.options, **options})
         notify = sorted(
             name
             for name in self.hass.services.async_services_for_domain("notify")
@@ -315,7 +328,23 @@ class UnifiScannerOptionsFlow(OptionsFlow):
         )
         current = user_input or suggested_options(self.config_entry.options, notify)
         return self.async_show_form(
-            step_id="init",
+            step_id="settings",
             data_schema=self.add_suggested_values_to_schema(options_schema(notify), current),
             errors=errors,
+        )
+
+    async def async_step_rules(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Turn rules off, and set per category the least urgent finding that notifies."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={**self.config_entry.options, **rules_options(user_input)}
+            )
+        catalogue = self.hass.data.get(CATALOGUE_KEY)
+        if catalogue is None:  # the integration was never set up in this run
+            catalogue = await self.hass.async_add_executor_job(load_catalogue)
+        return self.async_show_form(
+            step_id="rules",
+            data_schema=self.add_suggested_values_to_schema(
+                rules_schema(catalogue), suggested_rules(self.config_entry.options)
+            ),
         )

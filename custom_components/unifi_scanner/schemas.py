@@ -29,6 +29,9 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    CATEGORY_FIELD_PREFIX,
+    CONF_CATEGORY_MIN_SEVERITY,
+    CONF_DISABLED_RULES,
     CONF_HTML_NOTIFY_SERVICES,
     CONF_LOOKBACK_HOURS,
     CONF_MAX_LOOKBACK_DAYS,
@@ -52,13 +55,15 @@ from .const import (
     SECTION_DELIVERY,
     SECTION_THRESHOLDS,
     THRESHOLD_DEFAULTS,
+    USE_GLOBAL_SEVERITY,
 )
 from .scanner.auth import AuthMethod
-from .scanner.models import Severity
+from .scanner.models import Category, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from .scanner.catalogue import RuleCatalogue
     from .scanner.models import Site
 
 _PORT = NumberSelector(NumberSelectorConfig(min=1, max=65535, mode=NumberSelectorMode.BOX))
@@ -218,3 +223,56 @@ def threshold_errors(options: dict[str, Any], errors: dict[str, str]) -> dict[st
         if options[f"{kind}_warning"] >= options[f"{kind}_critical"]:
             errors["base"] = "threshold_order"
     return errors
+
+
+def rules_schema(catalogue: RuleCatalogue) -> vol.Schema:
+    """Build the rules form: rules to turn off, and each category's notify level."""
+    levels = [USE_GLOBAL_SEVERITY, *(severity.value for severity in Severity)]
+    fields: dict[vol.Marker, Any] = {
+        vol.Optional(CONF_DISABLED_RULES, default=[]): SelectSelector(
+            SelectSelectorConfig(
+                options=[rule.id for rule in catalogue.ordered()],
+                multiple=True,
+                translation_key="rule_id",
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        )
+    }
+    for category in Category:
+        key = vol.Required(f"{CATEGORY_FIELD_PREFIX}{category.value}", default=USE_GLOBAL_SEVERITY)
+        fields[key] = SelectSelector(
+            SelectSelectorConfig(
+                options=levels,
+                translation_key=CONF_CATEGORY_MIN_SEVERITY,
+                mode=SelectSelectorMode.DROPDOWN,
+            )
+        )
+    return vol.Schema(fields)
+
+
+def suggested_rules(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Show the stored rule options the way the rules form asks for them."""
+    levels = options.get(CONF_CATEGORY_MIN_SEVERITY, {})
+    return {
+        CONF_DISABLED_RULES: list(options.get(CONF_DISABLED_RULES, [])),
+        **{
+            f"{CATEGORY_FIELD_PREFIX}{category.value}": levels.get(
+                category.value, USE_GLOBAL_SEVERITY
+            )
+            for category in Category
+        },
+    }
+
+
+def rules_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn the submitted rules form into options; "as the global setting" is left out."""
+    levels = {
+        category.value: level
+        for category in Category
+        if (level := user_input.get(f"{CATEGORY_FIELD_PREFIX}{category.value}"))
+        not in (None, USE_GLOBAL_SEVERITY)
+    }
+    return {
+        CONF_DISABLED_RULES: sorted(user_input.get(CONF_DISABLED_RULES, [])),
+        CONF_CATEGORY_MIN_SEVERITY: levels,
+    }

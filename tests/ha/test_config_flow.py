@@ -556,6 +556,16 @@ async def test_reconfigure_other_gateway(
     assert config_entry.data[CONF_PORT] == simulator.port
 
 
+async def _open_options(hass: HomeAssistant, entry: MockConfigEntry, step: str) -> ConfigFlowResult:
+    """Open the options menu and choose ``step``."""
+    menu = await hass.config_entries.options.async_init(entry.entry_id)
+    assert menu["type"] is FlowResultType.MENU
+    assert menu["menu_options"] == ["settings", "rules"]
+    return await hass.config_entries.options.async_configure(
+        menu["flow_id"], {"next_step_id": step}
+    )
+
+
 def _options_input(**overrides: Any) -> dict[str, Any]:
     delivery = overrides.pop(SECTION_DELIVERY, {})
     thresholds = overrides.pop(SECTION_THRESHOLDS, {})
@@ -593,7 +603,7 @@ async def test_options_flow(hass: HomeAssistant) -> None:
     )
     entry.add_to_hass(hass)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_options(hass, entry, "settings")
     assert result["type"] is FlowResultType.FORM
     assert result["data_schema"] is not None
     schema = result["data_schema"].schema
@@ -634,7 +644,7 @@ async def test_options_flow(hass: HomeAssistant) -> None:
 async def test_options_flow_defaults(hass: HomeAssistant) -> None:
     entry = MockConfigEntry(domain=DOMAIN, data={}, options={})
     entry.add_to_hass(hass)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_options(hass, entry, "settings")
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {SECTION_DELIVERY: {}, SECTION_THRESHOLDS: {}}
     )

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 import yaml  # type: ignore[import-untyped]
 from homeassistant.data_entry_flow import section
 
-from custom_components.unifi_scanner import binary_sensor, button, event, sensor
+from custom_components.unifi_scanner import binary_sensor, button, event, sensor, todo
 from custom_components.unifi_scanner.config_flow import METHOD_STEPS
+from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.schemas import (
     credentials_schema,
     options_schema,
+    rules_schema,
     site_schema,
 )
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 PACKAGE = Path(__file__).parents[2] / "custom_components" / "unifi_scanner"
 EN: dict[str, Any] = json.loads((PACKAGE / "translations" / "en.json").read_text("utf-8"))
 ICONS: dict[str, Any] = json.loads((PACKAGE / "icons.json").read_text("utf-8"))
+CATALOGUE = load_catalogue()
 
 
 def _fields(schema: vol.Schema) -> list[str]:
@@ -44,16 +47,30 @@ def test_every_form_field_is_named_and_explained() -> None:
             assert field in steps[step]["data"], (step, field)
             assert field in steps[step]["data_description"], (step, field)
 
-    init = EN["options"]["step"]["init"]
+    settings = EN["options"]["step"]["settings"]
     for key, value in options_schema([]).schema.items():
         if isinstance(value, section):
-            texts = init["sections"][str(key)]
+            texts = settings["sections"][str(key)]
             for field in _fields(value.schema):
                 assert field in texts["data"], field
                 assert field in texts["data_description"], field
         else:
-            assert str(key) in init["data"]
-            assert str(key) in init["data_description"]
+            assert str(key) in settings["data"]
+            assert str(key) in settings["data_description"]
+    rules = EN["options"]["step"]["rules"]
+    assert rules["title"]
+    assert rules["description"]
+    for field in _fields(rules_schema(CATALOGUE)):
+        assert rules["data"][field], field
+        assert rules["data_description"][field], field
+
+
+def test_every_choice_is_labelled() -> None:
+    labels = EN["selector"]
+    assert set(labels["rule_id"]["options"]) == {rule.id for rule in CATALOGUE.rules}
+    assert all("{" not in label for label in labels["rule_id"]["options"].values())
+    assert set(labels["category_min_severity"]["options"]) == {"default", "severe", "medium", "low"}
+    assert set(EN["options"]["step"]["init"]["menu_options"]) == {"settings", "rules"}
 
 
 def test_every_menu_option_is_labelled() -> None:
@@ -73,7 +90,7 @@ def test_every_menu_option_is_labelled() -> None:
 def test_translation_keys_used_in_code_exist() -> None:
     source = "\n".join(path.read_text("utf-8") for path in PACKAGE.glob("*.py"))
     keys = set(re.findall(r'translation_domain=DOMAIN,\s*translation_key="([a-z_]+)"', source))
-    keys |= set(re.findall(r'_invalid\(key="([a-z_]+)"', source))
+    keys |= set(re.findall(r'\binvalid\(key="([a-z_]+)"', source))
     keys |= {"invalid_auth", "rate_limited", "communication_error"}  # translate_error()
     assert keys <= set(EN["exceptions"]), keys - set(EN["exceptions"])
     issues = set(
@@ -90,7 +107,8 @@ def test_entities_have_names_and_icons() -> None:
         "sensor": list(sensor.SENSORS),
         "binary_sensor": list(binary_sensor.BINARY_SENSORS),
         "event": [event.FINDING],
-        "button": [button.SCAN_NOW],
+        "button": [button.SCAN_NOW, button.ACKNOWLEDGE_ALL],
+        "todo": [todo.OPEN_FINDINGS],
     }
     for platform, descriptions in platforms.items():
         for description in descriptions:

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any, Final
 import yaml  # type: ignore[import-untyped]
 
 from .exceptions import RuleError
+from .models import Category
 from .rule import ALLOWED_PLACEHOLDERS, Aggregate, EngineRule, Rule
 from .rule_parser import check_engine_rules, check_key_claims, parse_rule_file
 from .threat_catalogue import NO_THREAT_CATEGORIES, parse_threat_categories
+from .wording import plain_template
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -98,6 +100,14 @@ class RuleCatalogue:
         if type(event) is str and event in self.known_keys:
             return event
         return None
+
+    def ordered(self) -> list[Rule]:
+        """Rules as forms list them: by category, then by title as a reader would say it."""
+        categories = list(Category)
+        return sorted(
+            self.rules,
+            key=lambda rule: (categories.index(rule.category), plain_template(rule.title).lower()),
+        )
 
     def get(self, rule_id: str) -> Rule:
         """Return the rule with this id; ``KeyError`` when there is none."""
