@@ -24,7 +24,8 @@ FINDING_ID_RE: Final = re.compile(r"^[a-z][a-z0-9_]*\.[0-9a-f]{10}$")
 REASON_MAX: Final = 200
 SUBJECT_MAX: Final = 100
 _MAC_RE = re.compile(r"^[0-9a-f]{2}([:-]?)[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$")
-_MAC_LIKE_RE = re.compile(r"^[0-9a-f:.\-]{11,}$")
+# Groups of one or two letters or digits between colons or dashes: meant as a MAC address.
+_MAC_LIKE_RE = re.compile(r"^[0-9a-z]{1,2}(?:[:-][0-9a-z]{1,2}){3,}$")
 
 
 def normalize_subject(text: str) -> str:
@@ -42,7 +43,7 @@ def normalize_subject(text: str) -> str:
         return str(ipaddress.ip_address(value))
     except ValueError:
         pass
-    if _MAC_LIKE_RE.match(value) and any(sep in value for sep in ":-"):
+    if _MAC_LIKE_RE.match(value):
         msg = f"{value!r} is not a MAC address"
         raise ValueError(msg)
     return value
