@@ -38,9 +38,9 @@ def entry_options() -> dict[str, Any]:
     return {CONF_MIN_SEVERITY: "low", CONF_NOTIFY_SERVICES: ["phone"]}
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def phone(hass: HomeAssistant) -> list[ServiceCall]:
-    """Record the calls of notify.phone."""
+    """Record the calls of notify.phone (every test's entry notifies it)."""
     return async_mock_service(hass, "notify", "phone")
 
 
@@ -139,7 +139,6 @@ async def test_a_muted_finding_is_listed_apart_and_never_a_problem(
     assert _state(hass, "problem", "binary_sensor").state == STATE_ON  # the new one is open
 
 
-@pytest.mark.usefixtures("phone")
 async def test_a_subject_mute_quiets_that_subject_only(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
@@ -176,7 +175,6 @@ async def test_a_mute_ends_by_itself_and_the_report_says_so(
     assert response == {"mutes": []}
 
 
-@pytest.mark.usefixtures("phone")
 async def test_list_and_unmute_everything(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
@@ -226,7 +224,6 @@ async def test_list_and_unmute_everything(
 async def test_bad_input_is_refused_and_changes_nothing(
     hass: HomeAssistant,
     hass_storage: dict[str, Any],
-    phone: list[ServiceCall],
     init_integration: MockConfigEntry,
     service: str,
     data: dict[str, Any],
@@ -246,7 +243,6 @@ async def test_bad_input_is_refused_and_changes_nothing(
 async def test_a_finding_id_is_everywhere_a_finding_is(
     hass: HomeAssistant,
     freezer: Any,
-    phone: list[ServiceCall],
     simulator: GatewaySimulator,
     init_integration: MockConfigEntry,
 ) -> None:
