@@ -85,7 +85,7 @@ class UnifiScannerTodoList(UnifiScannerEntity, TodoListEntity):
 
     async def async_update_todo_item(self, item: TodoItem) -> None:
         """Acknowledge the finding of an item ticked off; other edits change nothing."""
-        if item.status is not TodoItemStatus.COMPLETED or item.uid is None:
+        if item.status != TodoItemStatus.COMPLETED or item.uid is None:
             return
         quieter = self.coordinator.quieter
         finding = quieter.finding(item.uid)

@@ -19,6 +19,7 @@ from custom_components.unifi_scanner.const import (
     DOMAIN,
     EVENT_FINDING,
 )
+from custom_components.unifi_scanner.scanner.models import Severity
 
 from .conftest import UNIQUE_ID, async_next_scan
 
@@ -116,13 +117,13 @@ async def test_a_muted_finding_is_listed_apart_and_never_a_problem(
 ) -> None:
     coordinator = _coordinator(init_integration)
     report = coordinator.data.report
-    severe_before = report.counts_by_severity["severe"]
+    severe_before = report.counts_by_severity[Severity.SEVERE]
     offline = next(f for f in report.findings if f.rule_id == "device_offline")
     await _call(hass, "mute", finding_id=offline.finding_id, forever=True)
     report = coordinator.data.report  # applied at once, without a scan
     assert [item.finding.finding_id for item in report.muted] == [offline.finding_id]
     assert report.muted[0].mute.until is None
-    assert report.counts_by_severity["severe"] == severe_before - 1
+    assert report.counts_by_severity[Severity.SEVERE] == severe_before - 1
     assert int(_state(hass, "severe_findings").state) == severe_before - 1
 
     # Mute every other severe finding: Problem goes off although they are all still there.
@@ -254,11 +255,10 @@ async def test_a_finding_id_is_everywhere_a_finding_is(
     assert finding_id.startswith("rogue_dhcp_detected.")
     assert _state(hass, "finding", "event").attributes["finding_id"] == finding_id
     simulator.append_event("EVT_SW_DetectRogueDHCP")
-    response = await hass.services.async_call(
+    response: Any = await hass.services.async_call(
         DOMAIN, "run_scan", {"deliver": False}, blocking=True, return_response=True
     )
-    assert response is not None
-    previewed = [f["finding_id"] for f in response["findings"]]  # type: ignore[index]
+    previewed = [f["finding_id"] for f in response["findings"]]
     assert [f for f in previewed if f.startswith("rogue_dhcp_detected.")] == [finding_id]
     await _call(hass, "mute", finding_id=finding_id, duration={"hours": 1})
     assert _coordinator(init_integration).data.report.muted[0].mute.until is not None

@@ -59,7 +59,11 @@ def analyze(
     are counted as ignored, never as unknown.
     """
     by_rule, threat_entries, unknown, variants = _classify(entries, catalogue)
-    ignored_entries = sum(len(by_rule.pop(rule_id, ())) for rule_id in disabled)
+    ignored_entries = sum(
+        len(_dedupe(by_rule.pop(rule_id), actor_fn(catalogue.get(rule_id))))
+        for rule_id in disabled
+        if rule_id in by_rule
+    )
     ranked: list[Ranked] = []
     aggregated: dict[Aggregate, list[tuple[Rule, list[LogEntry]]]] = {}
     for rule_id, bucket in by_rule.items():
