@@ -193,8 +193,8 @@ async def test_phone_buttons_mute_and_acknowledge_known_findings_only(
         hass.bus.async_fire("mobile_app_notification_action", {"action": action})
     hass.bus.async_fire("mobile_app_notification_action", {"action": 42})
     await hass.async_block_till_done()
-    assert coordinator.data.report.muted == ()
-    assert coordinator.data.report.acknowledged == frozenset()
+    assert not coordinator.data.report.muted
+    assert not coordinator.data.report.acknowledged
 
     hass.bus.async_fire("mobile_app_notification_action", {"action": ack_id})
     await hass.async_block_till_done()
