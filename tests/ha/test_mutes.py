@@ -12,6 +12,9 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_mock_service,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 
 from custom_components.unifi_scanner.const import (
     CONF_MIN_SEVERITY,
@@ -26,6 +29,7 @@ from .conftest import UNIQUE_ID, async_next_scan
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, ServiceCall
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
     from custom_components.unifi_scanner.coordinator import UnifiScannerCoordinator
     from tests.simulator import GatewaySimulator
@@ -265,3 +269,25 @@ async def test_a_finding_id_is_everywhere_a_finding_is(
     simulator.append_event("EVT_SW_DetectRogueDHCP")
     await async_next_scan(hass, freezer, minutes=30)
     assert len(findings) == 1  # the same condition, the same id: muted
+
+
+async def test_diagnostics_show_ids_mutes_and_acknowledgements(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, init_integration: MockConfigEntry
+) -> None:
+    report = _coordinator(init_integration).data.report
+    first, second = report.findings[:2]
+    await _call(hass, "mute", finding_id=first.finding_id, reason="Known")
+    await hass.services.async_call(
+        DOMAIN, "acknowledge", {"finding_id": second.finding_id}, blocking=True
+    )
+    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    dumped = diagnostics["last_scan"]["report"]
+    assert dumped["muted"][0]["finding_id"] == first.finding_id
+    assert dumped["muted"][0]["mute_reason"] == "Known"
+    acknowledged = [f for f in dumped["findings"] if f["acknowledged"]]
+    assert [f["finding_id"] for f in acknowledged] == [second.finding_id]
+    stored = diagnostics["checkpoint"]
+    assert [mute["finding_id"] for mute in stored["mutes"]] == [first.finding_id]
+    assert list(stored["acknowledged"]) == [second.finding_id]
