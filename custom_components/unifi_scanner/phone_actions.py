@@ -12,16 +12,14 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.util import dt as dt_util
 
 from .const import (
     ACTION_ACKNOWLEDGE_PREFIX,
     ACTION_MUTE_PREFIX,
-    DEFAULT_MUTE_DURATION,
     DOMAIN,
     LOGGER,
 )
-from .scanner.quiet import FINDING_ID_RE, Mute
+from .scanner.quiet import FINDING_ID_RE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -65,16 +63,7 @@ async def _async_apply(hass: HomeAssistant, target: str, *, mute: bool) -> None:
     if finding is None:
         LOGGER.debug("Ignored a notification action for a finding the last report does not have")
         return
-    if not mute:
+    if mute:
+        await quieter.async_mute_for_a_while(finding, PHONE_REASON)
+    else:
         await quieter.async_acknowledge((finding,))
-        return
-    now = dt_util.utcnow()
-    await quieter.async_mute(
-        Mute(
-            rule_id=finding.rule_id,
-            finding_id=finding.finding_id,
-            until=now + DEFAULT_MUTE_DURATION,
-            reason=PHONE_REASON,
-            created=now,
-        )
-    )

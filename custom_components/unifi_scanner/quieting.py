@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 from homeassistant.util import dt as dt_util
 
+from .const import DEFAULT_MUTE_DURATION
 from .findings import is_state_finding
 from .scanner.models import Severity
+from .scanner.quiet import Mute
 from .scanner.report import apply_quieting
 
 if TYPE_CHECKING:
@@ -24,7 +26,6 @@ if TYPE_CHECKING:
     from .checkpoint import StoredState
     from .coordinator import UnifiScannerCoordinator
     from .scanner.models import Finding
-    from .scanner.quiet import Mute
     from .scanner.report import Report
 
 # What the to-do list and "acknowledge everything" take: findings worth a follow-up.
@@ -73,6 +74,19 @@ class Quieter:
         await self._async_change(
             lambda state: replace(
                 state, mutes=(*(m for m in state.mutes if m.key != mute.key), mute)
+            )
+        )
+
+    async def async_mute_for_a_while(self, finding: Finding, reason: str) -> None:
+        """Mute one finding for the default duration (a deleted to-do item, a phone button)."""
+        now = dt_util.utcnow()
+        await self.async_mute(
+            Mute(
+                rule_id=finding.rule_id,
+                finding_id=finding.finding_id,
+                until=now + DEFAULT_MUTE_DURATION,
+                reason=reason,
+                created=now,
             )
         )
 

@@ -12,12 +12,9 @@ from typing import TYPE_CHECKING
 from homeassistant.components.todo import TodoItem, TodoListEntity
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
 from homeassistant.helpers.entity import EntityDescription
-from homeassistant.util import dt as dt_util
 
-from .const import DEFAULT_MUTE_DURATION
 from .entity import UnifiScannerEntity
 from .findings import inert
-from .scanner.quiet import Mute
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -95,17 +92,7 @@ class UnifiScannerTodoList(UnifiScannerEntity, TodoListEntity):
     async def async_delete_todo_items(self, uids: list[str]) -> None:
         """Mute the deleted items' findings for the default duration."""
         quieter = self.coordinator.quieter
-        now = dt_util.utcnow()
         for uid in uids:
             finding = quieter.finding(uid)
-            if finding is None:
-                continue
-            await quieter.async_mute(
-                Mute(
-                    rule_id=finding.rule_id,
-                    finding_id=finding.finding_id,
-                    until=now + DEFAULT_MUTE_DURATION,
-                    reason=DELETED_REASON,
-                    created=now,
-                )
-            )
+            if finding is not None:
+                await quieter.async_mute_for_a_while(finding, DELETED_REASON)
