@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from custom_components.unifi_scanner.scanner.addresses import is_internal
+from custom_components.unifi_scanner.scanner.addresses import by_ipaddress, is_internal
 from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.scanner.engine import analyze
 from custom_components.unifi_scanner.scanner.models import (
@@ -266,3 +268,21 @@ def test_entries_without_threat_details_are_ignored() -> None:
     )
     summary, _ = summarize_threats([entry], catalogue=CATALOGUE)
     assert summary.total == 0
+
+
+# Octets ipaddress refuses or reads differently: leading zeros, signs, spaces, other digits.
+_ODD_OCTETS = ["0", "00", "010", "1", "172", "31", "+1", " 1", "\u0661", "256"]
+
+
+@given(
+    st.one_of(
+        st.tuples(*[st.integers(0, 300)] * 4).map(lambda o: ".".join(map(str, o))),
+        st.tuples(
+            *[st.sampled_from(["0", "00", "010", "1", "172", "31", "+1", " 1", "١"])] * 4
+        ).map(".".join),
+        st.text(alphabet="0123456789.:abcdef ", max_size=20),
+    ),
+    st.booleans(),
+)
+def test_the_quick_ipv4_path_agrees_with_ipaddress(ip: str, cgnat: bool) -> None:
+    assert is_internal(ip, cgnat_is_internal=cgnat) == by_ipaddress(ip, cgnat_is_internal=cgnat)
