@@ -15,11 +15,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from .exceptions import RuleError
+from .models import Direction
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    from .models import Direction
 
 _ET_RE = re.compile(r"^\s*ET(?:PRO)?\s+([A-Z][A-Z0-9_]*)\s")
 _ENUM_RE = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
@@ -38,9 +37,8 @@ class Outcome(StrEnum):
 
     @classmethod
     def of(cls, *, blocked: bool, direction: Direction | None) -> Outcome:
-        """Name what happened to one alert."""
-        action = "blocked" if blocked else "detected"
-        return cls(f"{action}_{direction}" if direction is not None else action)
+        """Name what happened to one alert (a table look-up: it runs once per alert)."""
+        return _OUTCOME_OF[blocked, direction]
 
     @property
     def rank(self) -> int:
@@ -49,6 +47,13 @@ class Outcome(StrEnum):
 
 
 _OUTCOME_RANK: Final = {outcome: rank for rank, outcome in enumerate(Outcome)}
+_OUTCOME_OF: Final = {
+    (blocked, way): Outcome(
+        ("blocked" if blocked else "detected") + (f"_{way}" if way is not None else "")
+    )
+    for blocked in (True, False)
+    for way in (*Direction, None)
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
