@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
 STORAGE_VERSION = 1
-# 1.2 added the mutes and the acknowledged findings.
+# 1.2 added the mutes, the acknowledged findings and the count of findings announced.
 STORAGE_MINOR_VERSION = 2
 
 
@@ -55,6 +55,8 @@ class StoredState:
     reported_state: frozenset[str] = frozenset()
     mutes: tuple[Mute, ...] = ()
     acknowledged: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+    announced: int = 0
+    """Findings announced since the entry was set up: a running total that only grows."""
 
     @property
     def quieting(self) -> Quieting:
@@ -69,6 +71,7 @@ class StoredState:
             "reported_state": sorted(self.reported_state),
             "mutes": [mute.to_dict() for mute in self.mutes],
             "acknowledged": dict(sorted(self.acknowledged.items())),
+            "announced": self.announced,
         }
 
     @classmethod
@@ -91,9 +94,15 @@ class StoredState:
             raise ValueError(msg)  # noqa: TRY004 - one error type for "unusable state"
         mutes = data.get("mutes") or []
         acknowledged = data.get("acknowledged") or {}
-        if not isinstance(mutes, list) or not isinstance(acknowledged, dict):
-            msg = "mutes or acknowledged malformed"
-            raise ValueError(msg)  # noqa: TRY004 - one error type for "unusable state"
+        announced = data.get("announced") or 0
+        if (
+            not isinstance(mutes, list)
+            or not isinstance(acknowledged, dict)
+            or type(announced) is not int
+            or announced < 0
+        ):
+            msg = "mutes, acknowledged or announced malformed"
+            raise ValueError(msg)
         return cls(
             checkpoint=checkpoint,
             last_report_at=last_report_at,
@@ -102,6 +111,7 @@ class StoredState:
             acknowledged=MappingProxyType(
                 {str(key): bool(value) for key, value in acknowledged.items()}
             ),
+            announced=announced,
         )
 
 
@@ -126,6 +136,7 @@ class _CheckpointStore(Store[dict[str, Any]]):
             "reported_state": [],
             "mutes": [],
             "acknowledged": {},
+            "announced": 0,
         }
         return defaults | dict(old_data)
 

@@ -281,6 +281,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
                     checkpoint=advanced,
                     last_report_at=now if fresh else current.last_report_at,
                     reported_state=reported,
+                    announced=current.announced + len(fresh),
                 ),
                 report,
             )

@@ -95,6 +95,13 @@ SENSORS: tuple[UnifiScannerSensorDescription, ...] = (
         value_fn=_report(lambda report: report.threats.total),
     ),
     UnifiScannerSensorDescription(
+        key="findings_announced",
+        translation_key="findings_announced",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda coordinator: coordinator.store.state.announced,
+        always_available=True,
+    ),
+    UnifiScannerSensorDescription(
         key="last_scan",
         translation_key="last_scan",
         device_class=SensorDeviceClass.TIMESTAMP,
@@ -138,6 +145,10 @@ class UnifiScannerSensor(UnifiScannerEntity, SensorEntity):
     """A sensor read through its description."""
 
     entity_description: UnifiScannerSensorDescription
+    # The period and the titles change with every report: the recorder keeps the numbers only.
+    _unrecorded_attributes = frozenset(
+        {"period_start", "period_end", "top_findings", "by_category", "by_severity", "keys"}
+    )
 
     @property
     def available(self) -> bool:

@@ -1,0 +1,77 @@
+"""History that means something: a running total for statistics, and a lean recorder."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from homeassistant.components.sensor import SensorStateClass
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import async_mock_service
+
+from custom_components.unifi_scanner.const import CONF_MIN_SEVERITY, CONF_NOTIFY_SERVICES, DOMAIN
+
+from .conftest import UNIQUE_ID, async_next_scan
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant, ServiceCall
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    from tests.simulator import GatewaySimulator
+
+COUNT_SENSORS = ("findings", "severe_findings", "medium_findings", "low_findings", "threats")
+
+
+@pytest.fixture
+def entry_options() -> dict[str, Any]:
+    """Notify a phone about every finding."""
+    return {CONF_MIN_SEVERITY: "low", CONF_NOTIFY_SERVICES: ["phone"]}
+
+
+@pytest.fixture
+def phone(hass: HomeAssistant) -> list[ServiceCall]:
+    """Record the calls of notify.phone."""
+    return async_mock_service(hass, "notify", "phone")
+
+
+def _entity_id(hass: HomeAssistant, key: str) -> str:
+    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{UNIQUE_ID}_{key}")
+    assert entity_id is not None
+    return entity_id
+
+
+@pytest.mark.usefixtures("phone")
+async def test_findings_announced_only_grows_and_survives_a_restart(
+    hass: HomeAssistant,
+    freezer: Any,
+    simulator: GatewaySimulator,
+    init_integration: MockConfigEntry,
+) -> None:
+    entity_id = _entity_id(hass, "findings_announced")
+    state = hass.states.get(entity_id)
+    assert state is not None
+    first = int(state.state)
+    report = init_integration.runtime_data.coordinator.data.report
+    assert first == len(report.findings)  # the first report announced every finding
+    assert state.attributes["state_class"] == SensorStateClass.TOTAL_INCREASING
+
+    await async_next_scan(hass, freezer)  # nothing new: the total stays
+    assert hass.states.get(entity_id).state == str(first)  # type: ignore[union-attr]
+    simulator.append_event("EVT_SW_DetectRogueDHCP")
+    await async_next_scan(hass, freezer)
+    assert hass.states.get(entity_id).state == str(first + 1)  # type: ignore[union-attr]
+
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(entity_id).state == str(first + 1)  # type: ignore[union-attr]
+
+
+async def test_count_sensors_are_measurements(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Counts per report go up and down: a measurement, so statistics keep min, mean and max."""
+    del init_integration
+    for key in COUNT_SENSORS:
+        state = hass.states.get(_entity_id(hass, key))
+        assert state is not None
+        assert state.attributes["state_class"] == SensorStateClass.MEASUREMENT, key
