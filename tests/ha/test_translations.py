@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 import yaml  # type: ignore[import-untyped]
 from homeassistant.data_entry_flow import section
 
@@ -127,3 +128,33 @@ def test_services_are_described() -> None:
             assert texts["fields"][field]["name"], field
             assert texts["fields"][field]["description"], field
         assert ICONS["services"][name]["service"].startswith("mdi:")
+
+
+LANGUAGES = ("de", "nl", "fr", "es")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            flat |= _flatten(value, path)
+        else:
+            flat[path] = value
+    return flat
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_has_every_text_with_the_same_placeholders(language: str) -> None:
+    path = PACKAGE / "translations" / f"{language}.json"
+    other = _flatten(json.loads(path.read_text("utf-8")))
+    english = _flatten(EN)
+    assert set(other) == set(english), (set(english) - set(other), set(other) - set(english))
+    for key, text in english.items():
+        assert isinstance(other[key], str), key
+        assert other[key].strip(), key
+        placeholders = set(_PLACEHOLDER.findall(text))
+        assert set(_PLACEHOLDER.findall(other[key])) == placeholders, (language, key)
+        # "[%key:…%]" references must stay references.
+        assert ("[%key:" in text) == ("[%key:" in other[key]), (language, key)
