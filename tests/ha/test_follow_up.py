@@ -268,3 +268,27 @@ async def test_rules_turned_off_are_ignored_and_categories_notify_at_their_own_l
     assert suggested["disabled_rules"] == ["rogue_dhcp_detected"]
     assert suggested["category_security"] == "low"
     assert suggested["category_wireless"] == "default"
+
+
+async def test_an_event_acknowledgement_lapses_when_the_events_come_again(
+    hass: HomeAssistant,
+    freezer: Any,
+    simulator: GatewaySimulator,
+    phone: list[ServiceCall],
+    init_integration: MockConfigEntry,
+) -> None:
+    coordinator = _coordinator(init_integration)
+    simulator.append_event("EVT_SW_DetectRogueDHCP")
+    await async_next_scan(hass, freezer)
+    rogue = next(f for f in coordinator.data.report.findings if f.rule_id == "rogue_dhcp_detected")
+    await _acknowledge(hass, finding_id=rogue.finding_id)
+    assert rogue.finding_id in coordinator.data.report.acknowledged
+    calls = len(phone)
+
+    simulator.append_event("EVT_SW_DetectRogueDHCP")  # the same kind of event, later
+    await async_next_scan(hass, freezer)
+    again = next(f for f in coordinator.data.report.findings if f.rule_id == "rogue_dhcp_detected")
+    assert again.finding_id == rogue.finding_id  # the same condition, the same id ...
+    assert again.finding_id not in coordinator.data.report.acknowledged  # ... but news again
+    assert len(phone) == calls + 1
+    assert _problem(hass) == STATE_ON
