@@ -60,8 +60,20 @@ class StoredState:
 
     @property
     def quieting(self) -> Quieting:
-        """The mutes and acknowledgements as reports apply them."""
+        """The mutes and acknowledgements as the report on show applies them."""
         return Quieting(mutes=self.mutes, acknowledged=frozenset(self.acknowledged))
+
+    @property
+    def quieting_for_next_report(self) -> Quieting:
+        """What a new report inherits: the mutes, and acknowledged device conditions only.
+
+        An event finding in a new report is made of newer occurrences, so an acknowledgement
+        given for the older ones does not cover it.
+        """
+        held = frozenset(
+            finding_id for finding_id, is_state in self.acknowledged.items() if is_state
+        )
+        return Quieting(mutes=self.mutes, acknowledged=held)
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for the Store (JSON-safe, times ISO-8601 UTC)."""

@@ -248,7 +248,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             period_end=fetched.until,
             generated_at=now,
             skipped=fetched.skipped,
-            quieting=state.quieting,
+            quieting=state.quieting_for_next_report,
         )
         fresh = fresh_findings(report, state.reported_state)
         if not deliver:
