@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .scanner.models import Finding
     from .scanner.report import Report
 
-# What the to-do list and "acknowledge everything" take: findings worth a follow-up.
+# What the to-do list shows: findings worth a follow-up.
 FOLLOW_UP = frozenset({Severity.SEVERE, Severity.MEDIUM})
 
 
