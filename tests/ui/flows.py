@@ -1,0 +1,485 @@
+"""The walk's steps: what a person does in the frontend, and what each page must then show.
+
+Every text the walk looks for comes from the integration's translations/en.json, so a wording
+change there cannot leave the walk checking stale text. Locators are Playwright's CSS, text and
+role ones, which see inside the open shadow roots the frontend is built of.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from playwright.sync_api import (  # type: ignore[import-not-found,unused-ignore]
+    TimeoutError as PlaywrightTimeoutError,
+)
+
+from .harness import LINK_BAIT, MARKER, ROOT, request
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from playwright.sync_api import (  # type: ignore[import-not-found,unused-ignore]
+        Locator,
+        Page,
+        WebSocket,
+    )
+
+    from tests.simulator import GatewaySimulator
+
+    from .harness import HomeAssistantProcess, Tokens
+
+DOMAIN: Final = "unifi_scanner"
+TRANSLATIONS: Final = ROOT / "custom_components" / DOMAIN / "translations" / "en.json"
+WAIT_MS: Final = 20_000
+"""How long any one thing may take to appear; the slowest (a gateway scan) takes about a second."""
+NEW_SCAN_INTERVAL: Final = 90
+# Elements that would mean gateway text became markup instead of text.
+ACTIVE_ELEMENTS: Final = "script, img, svg, iframe, object, embed, form, input, video, audio"
+
+
+class StepError(AssertionError):
+    """What a step expected and did not see."""
+
+
+@dataclass
+class ServiceCalls:
+    """Service calls the page made over its websocket, with their results.
+
+    The frontend shows an error toast when a call fails; reading the call's own result as well
+    makes "no toast" mean "the call succeeded", not "the toast had not been drawn yet".
+    """
+
+    sent: dict[int, dict[str, Any]] = field(default_factory=dict)
+    results: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def attach(self, websocket: WebSocket) -> None:
+        """Follow one websocket of the page."""
+        websocket.on("framesent", lambda payload: self._frames(payload, self.sent, "call_service"))
+        websocket.on("framereceived", lambda payload: self._frames(payload, self.results, "result"))
+
+    def calls(self, domain: str, service: str) -> list[int]:
+        """Ids of the calls of `domain.service` made so far."""
+        return [
+            ident
+            for ident, message in self.sent.items()
+            if message.get("domain") == domain and message.get("service") == service
+        ]
+
+    @staticmethod
+    def _frames(payload: str | bytes, into: dict[int, dict[str, Any]], kind: str) -> None:
+        try:
+            decoded = json.loads(payload)
+        except ValueError:
+            return
+        # Home Assistant coalesces several messages into one JSON array.
+        for message in decoded if isinstance(decoded, list) else [decoded]:
+            if isinstance(message, dict) and message.get("type") == kind and "id" in message:
+                into[int(message["id"])] = message
+
+
+@dataclass
+class Walk:
+    """Everything the steps share: the page, Home Assistant, the gateways and what was made."""
+
+    page: Page
+    ha: HomeAssistantProcess
+    tokens: Tokens
+    local_gateway: GatewaySimulator
+    keyed_gateway: GatewaySimulator
+    screenshots: Path
+    calls: ServiceCalls
+    dialogs: list[str]
+    text: dict[str, Any] = field(
+        default_factory=lambda: json.loads(TRANSLATIONS.read_text(encoding="utf-8"))
+    )
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Config entries made by the walk, by method ("local_account", "api_key")."""
+
+    def tr(self, *path: str) -> str:
+        """Look up one string of en.json by its path of keys."""
+        node: Any = self.text
+        for key in path:
+            node = node[key]
+        return str(node)
+
+    def goto(self, path: str) -> None:
+        """Open a frontend page."""
+        self.page.goto(f"{self.ha.url}{path}")
+
+    def shot(self, name: str, *, full_page: bool = False) -> str:
+        """Save a screenshot under docs/screenshots (or --screenshots) and return its name."""
+        self.screenshots.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.screenshots / name), full_page=full_page)
+        return name
+
+    def rest(self, method: str, path: str) -> Any:
+        """One REST call to Home Assistant as the owner."""
+        return request(method, f"{self.ha.url}{path}", token=self.tokens.access_token)
+
+    def ws(self, command: dict[str, Any]) -> Any:
+        """One websocket command to Home Assistant as the owner."""
+        return self.ha.websocket(self.tokens.access_token, command)
+
+
+def shown(locator: Locator, what: str, timeout: float = WAIT_MS) -> Locator:
+    """Wait until `locator` is visible; fail naming `what` instead of a CSS path."""
+    try:
+        locator.first.wait_for(state="visible", timeout=timeout)
+    except PlaywrightTimeoutError as err:
+        msg = f"{what} was not shown within {timeout / 1000:.0f} s"
+        raise StepError(msg) from err
+    return locator.first
+
+
+def gone(locator: Locator, what: str, timeout: float = WAIT_MS) -> None:
+    """Wait until `locator` is hidden or detached; fail naming `what`."""
+    try:
+        locator.first.wait_for(state="hidden", timeout=timeout)
+    except PlaywrightTimeoutError as err:
+        msg = f"{what} was still shown after {timeout / 1000:.0f} s"
+        raise StepError(msg) from err
+
+
+def check(condition: object, message: str) -> None:
+    """Fail the step with `message` unless `condition` holds."""
+    if not condition:
+        raise StepError(message)
+
+
+def until[T](probe: Callable[[], T | None], what: str, timeout: float = WAIT_MS) -> T:
+    """Poll `probe` (a REST or websocket read) until it returns something; fail naming `what`."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        if (found := probe()) is not None:
+            return found
+        if time.monotonic() > deadline:
+            msg = f"{what} did not happen within {timeout / 1000:.0f} s"
+            raise StepError(msg)
+        time.sleep(0.2)
+
+
+def labelled(scope: Page | Locator, role: Literal["textbox", "spinbutton"], label: str) -> Locator:
+    """Find the form control labelled `label` (a required field's label ends in '*')."""
+    return scope.get_by_role(role, name=re.compile(rf"^{re.escape(label)}\*?$"))
+
+
+# --- config flow -------------------------------------------------------------------------------
+
+
+def _open_method(walk: Walk, method: str) -> Locator:
+    """Start adding the integration from the dashboard and choose sign-in `method`."""
+    page = walk.page
+    walk.goto("/config/integrations/dashboard")
+    shown(page.get_by_text("Add integration", exact=True), "the Add integration button").click()
+    picker = page.locator("dialog-add-integration")
+    shown(picker.locator("search-input input"), "the integration search field").fill(
+        "UniFi Scanner"
+    )
+    shown(picker.get_by_text("UniFi Scanner", exact=True), "UniFi Scanner in the search").click()
+    flow = page.locator("dialog-data-entry-flow")
+    shown(flow.get_by_text(walk.tr("config", "step", "user", "title")), "the method menu")
+    for option in ("api_key", "local_account"):
+        label = walk.tr("config", "step", "user", "menu_options", option)
+        shown(flow.get_by_text(label, exact=True), f"the menu option {label!r}")
+    flow.get_by_text(walk.tr("config", "step", "user", "menu_options", method), exact=True).click()
+    shown(flow.get_by_text(walk.tr("config", "step", method, "title")), f"the {method} form")
+    return flow
+
+
+def _submit(flow: Locator) -> None:
+    flow.get_by_role("button", name="Submit").click()
+
+
+def _created_entry(walk: Walk, flow: Locator, known: set[str]) -> dict[str, Any]:
+    """Wait for the success dialog; it must name the new entry's device. Return the entry."""
+    shown(flow.get_by_text("Success!"), "the success dialog")
+    entries = walk.rest("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+    new = [entry for entry in entries if entry["entry_id"] not in known]
+    check(len(new) == 1, f"expected one new {DOMAIN} entry, found {len(new)}")
+    entry: dict[str, Any] = new[0]
+    title = entry["title"]
+    shown(flow.get_by_text(f"Created configuration for {title}."), f"'Created ... {title}'")
+    # The device has the entry's title as its name, shown in bold above its area picker.
+    shown(flow.locator(".devices b").get_by_text(title, exact=True), f"the device {title!r}")
+    return entry
+
+
+def _known_entries(walk: Walk) -> set[str]:
+    return {
+        entry["entry_id"]
+        for entry in walk.rest("GET", f"/api/config/config_entries/entry?domain={DOMAIN}")
+    }
+
+
+def _finish(flow: Locator) -> None:
+    flow.get_by_role("button", name="Finish").click()
+    gone(flow.locator("ha-dialog"), "the flow dialog")
+
+
+def step_local_account(walk: Walk) -> str:
+    """Local account: a wrong password shows the translated error, then a site is chosen."""
+    gateway = walk.local_gateway
+    known = _known_entries(walk)
+    flow = _open_method(walk, "local_account")
+    labelled(flow, "textbox", walk.tr("config", "step", "local_account", "data", "host")).fill(
+        gateway.host
+    )
+    labelled(flow, "spinbutton", walk.tr("config", "step", "local_account", "data", "port")).fill(
+        str(gateway.port)
+    )
+    username = walk.tr("config", "step", "local_account", "data", "username")
+    password = walk.tr("config", "step", "local_account", "data", "password")
+    labelled(flow, "textbox", username).fill(gateway.username)
+    labelled(flow, "textbox", password).fill(gateway.password + "-wrong")
+    _submit(flow)
+    error = walk.tr("config", "error", "invalid_auth")
+    shown(flow.get_by_text(error, exact=True), f"the error {error!r}")
+    walk.shot("01-local-account-invalid-auth.png")
+
+    labelled(flow, "textbox", password).fill(gateway.password)
+    _submit(flow)
+    shown(flow.get_by_text(walk.tr("config", "step", "site", "title")), "the site step")
+    sites = [gateway.site_store(name).spec.desc for name in gateway.site_names]
+    for site in sites:
+        shown(flow.get_by_role("radio", name=site), f"the site {site!r}")
+    walk.shot("02-local-account-site.png")
+    chosen = gateway.site_store("default").spec.desc
+    flow.get_by_role("radio", name=chosen).check()
+    _submit(flow)
+    entry = _created_entry(walk, flow, known)
+    check(chosen in entry["title"], f"entry {entry['title']!r} does not name the site {chosen!r}")
+    walk.shot("03-local-account-created.png")
+    _finish(flow)
+    walk.entries["local_account"] = entry
+    return (
+        f"menu shows both methods; wrong password shows {error!r}; "
+        f"site step lists {', '.join(sites)}; success names device {entry['title']!r}"
+    )
+
+
+def step_api_key(walk: Walk) -> str:
+    """Add a second gateway (one site: no site step) with its API key, after a wrong one."""
+    gateway = walk.keyed_gateway
+    check(gateway.api_key, "the second gateway has no API key")
+    known = _known_entries(walk)
+    flow = _open_method(walk, "api_key")
+    labelled(flow, "textbox", walk.tr("config", "step", "api_key", "data", "host")).fill(
+        gateway.host
+    )
+    labelled(flow, "spinbutton", walk.tr("config", "step", "api_key", "data", "port")).fill(
+        str(gateway.port)
+    )
+    key_field = labelled(flow, "textbox", walk.tr("config", "step", "api_key", "data", "api_key"))
+    key_field.fill("x" * 32)
+    _submit(flow)
+    error = walk.tr("config", "error", "invalid_api_key")
+    shown(flow.get_by_text(error, exact=True), "the invalid API key error")
+    key_field.fill(str(gateway.api_key))
+    _submit(flow)
+    entry = _created_entry(walk, flow, known)
+    walk.shot("04-api-key-created.png")
+    _finish(flow)
+    walk.entries["api_key"] = entry
+    return f"wrong key shows the invalid_api_key error; success names device {entry['title']!r}"
+
+
+# --- options -----------------------------------------------------------------------------------
+
+
+def _entry_row(walk: Walk, title: str) -> Locator:
+    walk.goto(f"/config/integrations/integration/{DOMAIN}")
+    return shown(walk.page.locator("ha-md-list-item").filter(has_text=title), f"the entry {title}")
+
+
+def _open_settings(walk: Walk, title: str) -> tuple[Locator, Locator]:
+    """Open the entry's options, check the menu, choose Scan and delivery; return the field."""
+    row = _entry_row(walk, title)
+    row.get_by_role("button", name="Configure").click()
+    flow = walk.page.locator("dialog-data-entry-flow")
+    shown(flow.get_by_text(walk.tr("options", "step", "init", "title")), "the options menu")
+    for option in ("settings", "rules"):
+        label = walk.tr("options", "step", "init", "menu_options", option)
+        shown(flow.get_by_text(label, exact=True), f"the options menu entry {label!r}")
+    return flow, row
+
+
+def step_options(walk: Walk) -> str:
+    """Change the scan interval, and see the new value when the options are opened again."""
+    title = _require_entry(walk, "local_account")
+    flow, _ = _open_settings(walk, title)
+    walk.shot("05-options-menu.png")
+    settings = walk.tr("options", "step", "init", "menu_options", "settings")
+    flow.get_by_text(settings, exact=True).click()
+    shown(flow.get_by_text(walk.tr("options", "step", "settings", "title")), "the settings form")
+    label = walk.tr("options", "step", "settings", "data", "scan_interval")
+    interval = shown(labelled(flow, "spinbutton", label), f"the {label!r} field")
+    before = interval.input_value()
+    check(before != str(NEW_SCAN_INTERVAL), f"the interval is already {NEW_SCAN_INTERVAL}")
+    interval.fill(str(NEW_SCAN_INTERVAL))
+    _submit(flow)
+    shown(flow.get_by_text("Success!"), "the saved confirmation")
+    _finish(flow)
+
+    flow, _ = _open_settings(walk, title)
+    flow.get_by_text(settings, exact=True).click()
+    interval = shown(labelled(flow, "spinbutton", label), f"the reopened {label!r} field")
+    check(
+        interval.input_value() == str(NEW_SCAN_INTERVAL),
+        f"{label} shows {interval.input_value()!r} after saving {NEW_SCAN_INTERVAL}",
+    )
+    walk.shot("06-options-saved.png")
+    walk.page.keyboard.press("Escape")
+    gone(flow.locator("ha-dialog"), "the options dialog")
+    return f"menu shows Scan and delivery and Rules; {label} {before} -> {NEW_SCAN_INTERVAL} kept"
+
+
+def _require_entry(walk: Walk, method: str) -> str:
+    entry = walk.entries.get(method)
+    check(entry is not None, f"no entry from the {method} setup step")
+    assert entry is not None  # for the type checker; check() raised otherwise
+    return str(entry["title"])
+
+
+# --- device page -------------------------------------------------------------------------------
+
+
+def _entities(walk: Walk, entry_id: str) -> dict[str, dict[str, Any]]:
+    """Read the entry's entity registry entries, by translation key."""
+    registry = walk.ws({"type": "config/entity_registry/list"})
+    return {
+        item["translation_key"]: item
+        for item in registry
+        if item.get("config_entry_id") == entry_id and item.get("translation_key")
+    }
+
+
+def step_device(walk: Walk) -> str:
+    """Every entity of the device is listed by its English name; Scan now runs without error."""
+    title = _require_entry(walk, "local_account")
+    entry_id = walk.entries["local_account"]["entry_id"]
+    page = walk.page
+    row = _entry_row(walk, title)
+    row.get_by_role("link", name="1 service").click()
+    page.wait_for_url("**/config/devices/device/**")
+    shown(page.get_by_text(title, exact=True), "the device name")
+    registry = _entities(walk, entry_id)
+    names = {
+        f"{platform}.{key}": item["name"]
+        for platform, items in walk.text["entity"].items()
+        for key, item in items.items()
+    }
+    enabled = [key for key, item in registry.items() if not item.get("disabled_by")]
+    for key in enabled:
+        name = names[f"{registry[key]['entity_id'].split('.')[0]}.{key}"]
+        shown(page.get_by_text(name, exact=True), f"the entity {key} named {name!r}")
+    # Entities disabled by default are folded away behind "+N disabled entity".
+    if disabled := len(registry) - len(enabled):
+        fold = page.get_by_role("button", name=re.compile(rf"^\+{disabled} disabled entit"))
+        shown(fold, f"the '+{disabled} disabled entities' link").click()
+    for where, name in names.items():
+        shown(page.get_by_text(name, exact=True), f"the entity {where} named {name!r}")
+    walk.shot("07-device.png", full_page=True)
+
+    check("scan_now" in registry, "no Scan now button entity in the registry")
+    before = set(walk.calls.calls("button", "press"))
+    name = walk.tr("entity", "button", "scan_now", "name")
+    button_row = page.locator("hui-button-entity-row").filter(has_text=name)
+    shown(button_row.get_by_role("button", name="Press"), "the Scan now Press button").click()
+    call = until(
+        lambda: next(iter(set(walk.calls.calls("button", "press")) - before), None),
+        "the button.press call",
+    )
+    result = until(lambda: walk.calls.results.get(call), "the answer to button.press", 60_000)
+    check(result.get("success"), f"button.press failed: {result.get('error')}")
+    toasts = page.locator("ha-toast")
+    check(
+        not any(toasts.nth(i).is_visible() for i in range(toasts.count())),
+        "an error toast is shown after Scan now",
+    )
+    return f"{len(names)} entity names shown; Scan now answered success, no toast"
+
+
+# --- notification ------------------------------------------------------------------------------
+
+
+def step_notification(walk: Walk) -> str:
+    """Find the report's notification by its title; gateway text in it must form no markup."""
+    entry_id = walk.entries.get("local_account", {}).get("entry_id")
+    check(entry_id, "no entry from the local_account setup step")
+    wanted = f"{DOMAIN}_{entry_id}"
+    notification = until(
+        lambda: next(
+            (
+                item
+                for item in walk.ws({"type": "persistent_notification/get"})
+                if item["notification_id"] == wanted
+            ),
+            None,
+        ),
+        "the report notification",
+    )
+    title = str(notification["title"])
+    check(MARKER in notification["message"], "the planted gateway strings are not in the report")
+    page = walk.page
+    walk.goto(f"/config/integrations/integration/{DOMAIN}")
+    shown(page.get_by_text("Notifications", exact=True), "the Notifications sidebar item").click()
+    drawer = page.locator("notification-drawer")
+    item = shown(
+        drawer.locator("persistent-notification-item").filter(has_text=title),
+        f"the notification {title!r}",
+    )
+    content = item.locator("ha-markdown")
+    bait = shown(content.get_by_text(MARKER), "the planted gateway strings in the notification")
+    bait.scroll_into_view_if_needed()
+    walk.shot("08-notification.png")
+
+    links = content.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+    check(not links, f"the notification has links: {links}")
+    active = content.locator(ACTIVE_ELEMENTS).count()
+    check(active == 0, f"the notification has {active} script, image or embedded elements")
+    handlers = content.locator("*").evaluate_all(
+        "els => els.filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length"
+    )
+    check(handlers == 0, f"{handlers} elements in the notification have event handlers")
+    text = content.locator("ha-markdown-element").inner_text()
+    planted = sum(f"{MARKER}{index} " in text for index in range(len(LINK_BAIT)))
+    check(not walk.dialogs, f"the page opened dialogs: {walk.dialogs}")
+    return (
+        f"title {title!r} shown; {planted} planted hostile strings shown as text; "
+        "no <a>, no script/img/svg, no on* handler, no alert()"
+    )
+
+
+# --- log ---------------------------------------------------------------------------------------
+
+
+def step_log(walk: Walk) -> str:
+    """Nothing the walk did made the integration log an error."""
+    errors = walk.ha.log_errors()
+    check(not errors, "the integration logged errors:\n" + "\n".join(errors[:10]))
+    return "no ERROR line from custom_components.unifi_scanner"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of the walk, and the steps whose results it builds on."""
+
+    number: int
+    name: str
+    run: Callable[[Walk], str]
+    needs: tuple[int, ...] = ()
+
+
+STEPS: Final = (
+    Step(1, "setup with a local account", step_local_account),
+    Step(2, "setup with an API key", step_api_key),
+    Step(3, "options", step_options, needs=(1,)),
+    Step(4, "device page", step_device, needs=(1,)),
+    Step(5, "notification", step_notification, needs=(1,)),
+    Step(6, "integration log", step_log),
+)
