@@ -328,6 +328,8 @@ def step_options(walk: Walk) -> str:
     flow, _ = _open_settings(walk, title)
     flow.get_by_text(settings, exact=True).click()
     interval = shown(labelled(flow, "spinbutton", label), f"the reopened {label!r} field")
+    hint = walk.tr("options", "step", "settings", "data_description", "scan_interval")
+    shown(flow.get_by_text(hint, exact=True), f"the reopened {label!r} field's description")
     check(
         interval.input_value() == str(NEW_SCAN_INTERVAL),
         f"{label} shows {interval.input_value()!r} after saving {NEW_SCAN_INTERVAL}",
@@ -436,6 +438,7 @@ def step_notification(walk: Walk) -> str:
     content = item.locator("ha-markdown")
     bait = shown(content.get_by_text(MARKER), "the planted gateway strings in the notification")
     bait.scroll_into_view_if_needed()
+    item.evaluate("item => item.scrollIntoView({block: 'start'})")
     walk.shot("08-notification.png")
 
     links = content.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")

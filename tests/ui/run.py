@@ -62,7 +62,7 @@ class WalkInterruptedError(Exception):
 
 
 def _interrupt(signum: int, _frame: object) -> NoReturn:
-    reason = "the 5-minute limit" if signum == signal.SIGALRM else signal.Signals(signum).name
+    reason = "the time limit" if signum == signal.SIGALRM else signal.Signals(signum).name
     msg = f"stopped by {reason}"
     raise WalkInterruptedError(msg)
 
@@ -73,15 +73,15 @@ def _say(line: str) -> None:
 
 
 @contextlib.contextmanager
-def _browser(playwright: Playwright, profile: Path) -> Iterator[BrowserContext]:
+def _browser(playwright: Playwright, chromium: Path, profile: Path) -> Iterator[BrowserContext]:
     """Debian's Chromium with a fresh profile; a browser that does not start is an error."""
-    if not CHROMIUM.exists():
-        msg = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if not chromium.exists():
+        msg = f"{chromium} is missing (apt-get install chromium)"
         raise HarnessError(msg)
     try:
         context = playwright.chromium.launch_persistent_context(
             str(profile),
-            executable_path=str(CHROMIUM),
+            executable_path=str(chromium),
             headless=True,
             args=list(CHROMIUM_ARGS),
             viewport={"width": 1280, "height": 900},
@@ -89,7 +89,7 @@ def _browser(playwright: Playwright, profile: Path) -> Iterator[BrowserContext]:
             timezone_id="UTC",
         )
     except PlaywrightError as err:
-        msg = f"Chromium ({CHROMIUM}) did not start: {err}"
+        msg = f"Chromium ({chromium}) did not start: {err}"
         raise HarnessError(msg) from err
     try:
         yield context
@@ -126,13 +126,13 @@ def _walk(walk: Walk, failures: Path) -> bool:
     return len(passed) == len(STEPS)
 
 
-def run(screenshots: Path, venv: Path, *, keep: bool) -> bool:
+def run(screenshots: Path, venv: Path, chromium: Path, *, keep: bool) -> bool:
     """Start everything, walk, stop everything; return whether every step passed."""
     workdir = Path(tempfile.mkdtemp(prefix="unifi-scanner-ui-"))
     loop = BackgroundLoop()
     gateways = Gateways(loop)
     ha = HomeAssistantProcess(workdir, venv, loop)
-    ok = False
+    ok = ready = False
     try:
         local_gateway = gateways.start("multisite", hostile=True)
         keyed_gateway = gateways.start("home")
@@ -143,11 +143,15 @@ def run(screenshots: Path, venv: Path, *, keep: bool) -> bool:
         tokens = ha.onboard()
         ha.wait_until_running(tokens.access_token, HA_START_S)
         removed = ha.remove_onboarding_entries(tokens.access_token, 30)
+        ready = True
         _say(
             f"Home Assistant {ha.url} onboarded in {time.monotonic() - started:.1f} s"
             + (f" (removed onboarding's {', '.join(removed)})" if removed else "")
         )
-        with sync_playwright() as playwright, _browser(playwright, workdir / "profile") as context:
+        with (
+            sync_playwright() as playwright,
+            _browser(playwright, chromium, workdir / "profile") as context,
+        ):
             context.set_default_timeout(WAIT_MS)
             # Only Home Assistant itself: brand icons and the like would wait on DNS.
             context.route(lambda url: not url.startswith(ha.url), lambda route: route.abort())
@@ -178,7 +182,7 @@ def run(screenshots: Path, venv: Path, *, keep: bool) -> bool:
             ok = _walk(walk, workdir)
     except (HarnessError, WalkInterruptedError) as err:
         _say(f"FAIL {'walk' if isinstance(err, WalkInterruptedError) else 'setup'}: {err}")
-        if tail := ha.log_tail():
+        if not ready and (tail := ha.log_tail()):
             _say(f"--- end of Home Assistant's output ({ha.log_path}):\n{tail}")
     finally:
         ha.stop()
@@ -196,14 +200,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.ui.run", description=__doc__)
     parser.add_argument("--screenshots", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv")
+    parser.add_argument("--chromium", type=Path, default=CHROMIUM)
+    parser.add_argument("--time-limit", type=int, default=TIME_LIMIT_S, help="seconds")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder")
     args = parser.parse_args(argv)
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
         signal.signal(signum, _interrupt)
-    signal.alarm(TIME_LIMIT_S)
+    signal.alarm(args.time_limit)
     started = time.monotonic()
     try:
-        ok = run(args.screenshots.resolve(), args.venv.resolve(), keep=args.keep)
+        ok = run(args.screenshots.resolve(), args.venv.resolve(), args.chromium, keep=args.keep)
     except WalkInterruptedError as err:
         _say(f"FAIL walk: {err}")
         ok = False
