@@ -111,10 +111,22 @@ class Walk:
         """Open a frontend page."""
         self.page.goto(f"{self.ha.url}{path}")
 
-    def shot(self, name: str, *, full_page: bool = False) -> str:
-        """Save a screenshot under docs/screenshots (or --screenshots) and return its name."""
+    def shot(self, name: str, *, height: int | None = None) -> str:
+        """Save a screenshot under docs/screenshots (or --screenshots) and return its name.
+
+        Transitions are finished first, so a dialog is never caught half faded in. The
+        frontend scrolls inside its own panels, so a long page needs a taller window (`height`)
+        rather than a full-page shot.
+        """
         self.screenshots.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(self.screenshots / name), full_page=full_page)
+        size = self.page.viewport_size
+        if height is not None and size is not None:
+            self.page.set_viewport_size({"width": size["width"], "height": height})
+        try:
+            self.page.screenshot(path=str(self.screenshots / name), animations="disabled")
+        finally:
+            if height is not None and size is not None:
+                self.page.set_viewport_size(size)
         return name
 
     def rest(self, method: str, path: str) -> Any:
@@ -385,7 +397,7 @@ def step_device(walk: Walk) -> str:
         shown(fold, f"the '+{disabled} disabled entities' link").click()
     for where, name in names.items():
         shown(page.get_by_text(name, exact=True), f"the entity {where} named {name!r}")
-    walk.shot("07-device.png", full_page=True)
+    walk.shot("07-device.png", height=1500)
 
     check("scan_now" in registry, "no Scan now button entity in the registry")
     before = set(walk.calls.calls("button", "press"))
