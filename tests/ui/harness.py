@@ -360,6 +360,12 @@ class HomeAssistantProcess:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
+    def kill(self) -> None:
+        """Kill the process group at once (a second Ctrl-C: no time to wait)."""
+        if self._process is not None and self._process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
+
     def _check_alive(self) -> None:
         if self._process is not None and self._process.poll() is not None:
             msg = f"Home Assistant exited with {self._process.returncode}:\n{self.log_tail()}"

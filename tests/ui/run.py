@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import tempfile
@@ -35,7 +36,7 @@ from .harness import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from playwright.sync_api import (  # type: ignore[import-not-found,unused-ignore]
         BrowserContext,
@@ -61,8 +62,20 @@ class WalkInterruptedError(Exception):
     """A signal or the time limit ended the walk early."""
 
 
+STOPPED: Final[list[str]] = []
+"""Why the walk was stopped. A signal that lands while Playwright dispatches an event has its
+exception swallowed there, so the walk also checks this between steps and at the end."""
+ABANDON: Final[list[Callable[[], None]]] = []
+"""What a second signal runs before exiting at once, without waiting for the walk to end."""
+
+
 def _interrupt(signum: int, _frame: object) -> NoReturn:
     reason = "the time limit" if signum == signal.SIGALRM else signal.Signals(signum).name
+    if STOPPED:
+        for abandon in ABANDON:
+            abandon()
+        os._exit(1)
+    STOPPED.append(reason)
     msg = f"stopped by {reason}"
     raise WalkInterruptedError(msg)
 
@@ -101,6 +114,9 @@ def _browser(playwright: Playwright, chromium: Path, profile: Path) -> Iterator[
 def _walk(walk: Walk, failures: Path, passed: set[int]) -> None:
     """Run every step in order, print one line each and note the number of each that passed."""
     for step in STEPS:
+        if STOPPED:
+            msg = f"stopped by {STOPPED[0]}"
+            raise WalkInterruptedError(msg)
         label = f"{step.number}. {step.name}"
         missing = [need for need in step.needs if need not in passed]
         if missing:
@@ -124,13 +140,13 @@ def _walk(walk: Walk, failures: Path, passed: set[int]) -> None:
         _say(f"PASS {label} ({time.monotonic() - started:.1f} s): {detail}")
 
 
-def run(screenshots: Path, venv: Path, chromium: Path, *, keep: bool) -> int:
-    """Start everything, walk, stop everything; return how many steps passed."""
+def run(screenshots: Path, venv: Path, chromium: Path, passed: set[int], *, keep: bool) -> None:
+    """Start everything, walk, stop everything; note the number of each step that passed."""
     workdir = Path(tempfile.mkdtemp(prefix="unifi-scanner-ui-"))
     loop = BackgroundLoop()
     gateways = Gateways(loop)
     ha = HomeAssistantProcess(workdir, venv, loop)
-    passed: set[int] = set()
+    ABANDON.append(ha.kill)
     ready = False
     try:
         local_gateway = gateways.start("multisite", hostile=True)
@@ -179,19 +195,18 @@ def run(screenshots: Path, venv: Path, chromium: Path, *, keep: bool) -> int:
                 dialogs=dialogs,
             )
             _walk(walk, workdir, passed)
-    except (HarnessError, WalkInterruptedError) as err:
-        _say(f"FAIL {'walk' if isinstance(err, WalkInterruptedError) else 'setup'}: {err}")
+    except HarnessError as err:
+        _say(f"FAIL setup: {err}")
         if not ready and (tail := ha.log_tail()):
             _say(f"--- end of Home Assistant's output ({ha.log_path}):\n{tail}")
     finally:
         ha.stop()
         gateways.close()
         loop.close()
-        if len(passed) == len(STEPS) and not keep:
+        if len(passed) == len(STEPS) and not STOPPED and not keep:
             remove_tree(workdir)
         else:
             _say(f"kept {workdir} (Home Assistant's config and output, failure screenshots)")
-    return len(passed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,17 +222,25 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, _interrupt)
     signal.alarm(args.time_limit)
     started = time.monotonic()
+    passed: set[int] = set()
     try:
-        passed = run(args.screenshots.resolve(), args.venv.resolve(), args.chromium, keep=args.keep)
-    except WalkInterruptedError as err:
-        _say(f"FAIL walk: {err}")
-        passed = 0
+        run(
+            args.screenshots.resolve(),
+            args.venv.resolve(),
+            args.chromium,
+            passed,
+            keep=args.keep,
+        )
+    except WalkInterruptedError:
+        pass  # reported below: the exception is not always seen
     finally:
         signal.alarm(0)
-    ok = passed == len(STEPS)
+    if STOPPED:
+        _say(f"FAIL walk: stopped by {STOPPED[0]}")
+    ok = len(passed) == len(STEPS) and not STOPPED
     _say(f"{'PASS' if ok else 'FAIL'}: browser walk in {time.monotonic() - started:.0f} s")
     # The closing line CI reads as a test count.
-    _say(f"ui: {passed} passed, {len(STEPS) - passed} failed")
+    _say(f"ui: {len(passed)} passed, {len(STEPS) - len(passed)} failed")
     return 0 if ok else 1
 
 
