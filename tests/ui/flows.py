@@ -1,8 +1,9 @@
 """The walk's steps: what a person does in the frontend, and what each page must then show.
 
-Every text the walk looks for comes from the integration's translations/en.json, so a wording
-change there cannot leave the walk checking stale text. Locators are Playwright's CSS, text and
-role ones, which see inside the open shadow roots the frontend is built of.
+Every text of the integration that the walk looks for is read from its translations/en.json,
+so a wording change there cannot leave the walk checking stale text (the frontend's own words,
+such as "Submit" or "Success!", are Home Assistant's English). Locators are Playwright's CSS,
+text and role ones, which see inside the open shadow roots the frontend is built of.
 """
 
 from __future__ import annotations
@@ -308,8 +309,8 @@ def _entry_row(walk: Walk, title: str) -> Locator:
     return shown(walk.page.locator("ha-md-list-item").filter(has_text=title), f"the entry {title}")
 
 
-def _open_settings(walk: Walk, title: str) -> tuple[Locator, Locator]:
-    """Open the entry's options, check the menu, choose Scan and delivery; return the field."""
+def _open_options(walk: Walk, title: str) -> Locator:
+    """Open the entry's options and check that the menu offers both pages; return the dialog."""
     row = _entry_row(walk, title)
     row.get_by_role("button", name="Configure").click()
     flow = walk.page.locator("dialog-data-entry-flow")
@@ -317,13 +318,13 @@ def _open_settings(walk: Walk, title: str) -> tuple[Locator, Locator]:
     for option in ("settings", "rules"):
         label = walk.tr("options", "step", "init", "menu_options", option)
         shown(flow.get_by_text(label, exact=True), f"the options menu entry {label!r}")
-    return flow, row
+    return flow
 
 
 def step_options(walk: Walk) -> str:
     """Change the scan interval, and see the new value when the options are opened again."""
     title = _require_entry(walk, "local_account")
-    flow, _ = _open_settings(walk, title)
+    flow = _open_options(walk, title)
     walk.shot("05-options-menu.png")
     settings = walk.tr("options", "step", "init", "menu_options", "settings")
     flow.get_by_text(settings, exact=True).click()
@@ -337,7 +338,7 @@ def step_options(walk: Walk) -> str:
     shown(flow.get_by_text("Success!"), "the saved confirmation")
     _finish(flow)
 
-    flow, _ = _open_settings(walk, title)
+    flow = _open_options(walk, title)
     flow.get_by_text(settings, exact=True).click()
     interval = shown(labelled(flow, "spinbutton", label), f"the reopened {label!r} field")
     hint = walk.tr("options", "step", "settings", "data_description", "scan_interval")
@@ -448,8 +449,7 @@ def step_notification(walk: Walk) -> str:
         f"the notification {title!r}",
     )
     content = item.locator("ha-markdown")
-    bait = shown(content.get_by_text(MARKER), "the planted gateway strings in the notification")
-    bait.scroll_into_view_if_needed()
+    shown(content.get_by_text(MARKER), "the planted gateway strings in the notification")
     item.evaluate("item => item.scrollIntoView({block: 'start'})")
     walk.shot("08-notification.png")
 

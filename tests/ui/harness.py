@@ -233,7 +233,6 @@ class HomeAssistantProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
-                env=os.environ | {"PYTHONPATH": str(ROOT)},
                 start_new_session=True,
             )
 
