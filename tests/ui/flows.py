@@ -8,12 +8,14 @@ text and role ones, which see inside the open shadow roots the frontend is built
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+import yaml  # type: ignore[import-untyped]
 from playwright.sync_api import (  # type: ignore[import-not-found,unused-ignore]
     TimeoutError as PlaywrightTimeoutError,
 )
@@ -21,7 +23,7 @@ from playwright.sync_api import (  # type: ignore[import-not-found,unused-ignore
 from .harness import LINK_BAIT, MARKER, ROOT, request
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from playwright.sync_api import (  # type: ignore[import-not-found,unused-ignore]
@@ -120,14 +122,8 @@ class Walk:
         rather than a full-page shot.
         """
         self.screenshots.mkdir(parents=True, exist_ok=True)
-        size = self.page.viewport_size
-        if height is not None and size is not None:
-            self.page.set_viewport_size({"width": size["width"], "height": height})
-        try:
+        with taller(self.page, height) if height is not None else contextlib.nullcontext():
             self.page.screenshot(path=str(self.screenshots / name), animations="disabled")
-        finally:
-            if height is not None and size is not None:
-                self.page.set_viewport_size(size)
         return name
 
     def rest(self, method: str, path: str) -> Any:
@@ -137,6 +133,20 @@ class Walk:
     def ws(self, command: dict[str, Any]) -> Any:
         """One websocket command to Home Assistant as the owner."""
         return self.ha.websocket(self.tokens.access_token, command)
+
+
+@contextlib.contextmanager
+def taller(page: Page, height: int) -> Iterator[None]:
+    """Make the window `height` pixels tall for a while: the frontend scrolls inside panels."""
+    size = page.viewport_size
+    if size is None:
+        yield
+        return
+    page.set_viewport_size({"width": size["width"], "height": height})
+    try:
+        yield
+    finally:
+        page.set_viewport_size(size)
 
 
 def shown(locator: Locator, what: str, timeout: float = WAIT_MS) -> Locator:
@@ -360,6 +370,13 @@ def _require_entry(walk: Walk, method: str) -> str:
     return str(entry["title"])
 
 
+def _require_entry_id(walk: Walk, method: str) -> str:
+    entry = walk.entries.get(method)
+    check(entry is not None, f"no entry from the {method} setup step")
+    assert entry is not None  # for the type checker; check() raised otherwise
+    return str(entry["entry_id"])
+
+
 # --- device page -------------------------------------------------------------------------------
 
 
@@ -470,6 +487,305 @@ def step_notification(walk: Walk) -> str:
     )
 
 
+# --- to-do list --------------------------------------------------------------------------------
+
+
+def _todo_items(walk: Walk, entity_id: str) -> list[dict[str, Any]]:
+    """Return the list's items as `todo.get_items` gives them over the websocket."""
+    answer = walk.ws(
+        {
+            "type": "call_service",
+            "domain": "todo",
+            "service": "get_items",
+            "target": {"entity_id": entity_id},
+            "return_response": True,
+        }
+    )
+    return list(answer["response"][entity_id]["items"])
+
+
+def _state(walk: Walk, entity_id: str) -> dict[str, Any]:
+    state: dict[str, Any] = walk.rest("GET", f"/api/states/{entity_id}")
+    return state
+
+
+def _shown_items(card: Locator) -> list[tuple[str, str]]:
+    """(item id, summary) of every item the to-do card shows, top to bottom."""
+    rows: list[list[str]] = card.locator("ha-check-list-item").evaluate_all(
+        "items => items.map(i => [i.getAttribute('item-id'),"
+        " (i.querySelector('.summary')?.textContent ?? '').trim()])"
+    )
+    return [(uid, summary) for uid, summary in rows]
+
+
+def _unfocus(page: Page) -> None:
+    """Move the pointer away and blur what has focus, so no list row is drawn highlighted."""
+    page.mouse.move(0, 0)
+    page.evaluate(
+        """() => {
+            let element = document.activeElement;
+            while (element?.shadowRoot?.activeElement) element = element.shadowRoot.activeElement;
+            element?.blur();
+        }"""
+    )
+
+
+def step_todo(walk: Walk) -> str:
+    """Open findings lists the open severe and medium findings; a ticked item leaves it."""
+    entry_id = _require_entry_id(walk, "api_key")
+    registry = _entities(walk, entry_id)
+    check("open_findings" in registry, "no Open findings to-do entity in the registry")
+    check("findings" in registry, "no Findings sensor in the registry")
+    todo_id = registry["open_findings"]["entity_id"]
+    findings_id = registry["findings"]["entity_id"]
+    findings = _state(walk, findings_id)["attributes"]
+    check(
+        findings["muted"] == 0 and findings["acknowledged"] == 0,
+        f"the new entry already has mutes or acknowledgements: {findings}",
+    )
+    follow_up = findings["by_severity"]["severe"] + findings["by_severity"]["medium"]
+    items = _todo_items(walk, todo_id)
+    check(items, f"todo.get_items returned no items for {todo_id}")
+    check(
+        len(items) == follow_up,
+        f"todo.get_items has {len(items)} items, the report {follow_up} severe and medium findings",
+    )
+    not_open = [item["uid"] for item in items if item["status"] != "needs_action"]
+    check(not not_open, f"items not open: {not_open}")
+
+    page = walk.page
+    name = walk.tr("entity", "todo", "open_findings", "name")
+    walk.goto(f"/todo?entity_id={todo_id}")
+    # The panel lists every to-do entity by its full name; the chosen one is highlighted.
+    friendly = _state(walk, todo_id)["attributes"]["friendly_name"]
+    check(friendly.endswith(name), f"the list is called {friendly!r}, not ... {name!r}")
+    shown(page.locator("ha-panel-todo").get_by_text(friendly, exact=True), f"the list {friendly!r}")
+    card = page.locator("hui-todo-list-card")
+    wanted = [(item["uid"], item["summary"]) for item in items]
+    first_uid, first_summary = wanted[0]
+    shown(card.get_by_text(first_summary, exact=True), f"the first item {first_summary!r}")
+    got = until(
+        lambda: seen if len(seen := _shown_items(card)) == len(wanted) else None,
+        f"{len(wanted)} items in the list",
+    )
+    check(
+        set(got) == set(wanted),
+        "the list differs from todo.get_items: "
+        f"only shown {sorted(set(got) - set(wanted))[:3]}, "
+        f"only in get_items {sorted(set(wanted) - set(got))[:3]}",
+    )
+    check(got == wanted, "the list shows todo.get_items' items in another order")
+
+    before = set(walk.calls.calls("todo", "update_item"))
+    item = card.locator(f'ha-check-list-item[item-id="{first_uid}"]')
+    item.get_by_role("checkbox").click()
+    call = until(
+        lambda: next(iter(set(walk.calls.calls("todo", "update_item")) - before), None),
+        "the todo.update_item call",
+    )
+    result = until(lambda: walk.calls.results.get(call), "the answer to todo.update_item")
+    check(result.get("success"), f"todo.update_item failed: {result.get('error')}")
+    gone(item, f"the ticked item {first_summary!r}")
+    until(
+        lambda: True if len(_shown_items(card)) == len(wanted) - 1 else None,
+        f"{len(wanted) - 1} items in the list after ticking one",
+    )
+    left = {item["uid"] for item in _todo_items(walk, todo_id)}
+    check(first_uid not in left, f"todo.get_items still has the ticked {first_uid}")
+    acknowledged = until(
+        lambda: _state(walk, findings_id)["attributes"]["acknowledged"] or None,
+        "the acknowledgement of the ticked finding",
+    )
+    check(acknowledged == 1, f"{acknowledged} findings acknowledged after ticking one")
+    _unfocus(page)
+    walk.shot("09-todo.png")
+    return (
+        f"{friendly!r} shows the {len(wanted)} open severe and medium findings as get_items "
+        f"has them; ticking {first_uid} acknowledged it and it left the list"
+    )
+
+
+# --- actions in the developer tools ------------------------------------------------------------
+
+
+def _choose_action(walk: Walk, service: str) -> Locator:
+    """Pick `unifi_scanner.<service>` by its English name; return the form below the picker."""
+    page = walk.page
+    name = f"UniFi Scanner: {walk.tr('services', service, 'name')}"
+    shown(page.locator("ha-service-picker input"), "the action picker").fill(name)
+    option = (
+        page.locator("vaadin-combo-box-item")
+        .filter(visible=True)
+        .filter(has=page.get_by_text(f"{DOMAIN}.{service}", exact=True))
+    )
+    shown(option, f"{name!r} ({DOMAIN}.{service}) in the action picker").click()
+    form = page.locator("ha-service-control")
+    description = walk.tr("services", service, "description")
+    shown(form.get_by_text(description, exact=True), f"the description of {DOMAIN}.{service}")
+    return form
+
+
+def _field_row(walk: Walk, form: Locator, name: str) -> Locator:
+    """Wait for the form's row of the field named `name` and return it."""
+    heading = walk.page.locator("span[slot=heading]").get_by_text(name, exact=True)
+    return shown(form.locator("ha-settings-row").filter(has=heading), f"the field {name!r}")
+
+
+def step_actions(walk: Walk) -> str:
+    """Mute's and acknowledge's forms name every field; Rule offers the rules by label."""
+    page = walk.page
+    walk.goto("/developer-tools/action")
+    # A window tall enough for every field of mute; the list of rules opens over the form.
+    with taller(page, 1150):
+        form = _choose_action(walk, "mute")
+        fields = walk.text["services"]["mute"]["fields"]
+        for field_name in (item["name"] for item in fields.values()):
+            _field_row(walk, form, field_name)
+        rule = walk.tr("services", "mute", "fields", "rule_id", "name")
+        rule_row = _field_row(walk, form, rule)
+        # An optional field is switched on by its checkbox before its selector can be used.
+        rule_row.locator("ha-checkbox").click()
+        rule_row.locator("ha-select").click()
+        label = walk.tr("selector", "rule_id", "options", "device_offline")
+        option = rule_row.get_by_role("option", name=label, exact=True)
+        shown(option, f"the rule {label!r} in the {rule!r} field").scroll_into_view_if_needed()
+        option.hover()
+        offered = rule_row.get_by_role("option").count()
+        labels = len(walk.text["selector"]["rule_id"]["options"])
+        check(offered == labels, f"the Rule field offers {offered} rules, en.json labels {labels}")
+        walk.shot("10-action-mute.png")
+        page.keyboard.press("Escape")
+        gone(option, "the Rule field's list")
+
+    form = _choose_action(walk, "acknowledge")
+    acknowledge = [item["name"] for item in walk.text["services"]["acknowledge"]["fields"].values()]
+    for field_name in acknowledge:
+        _field_row(walk, form, field_name)
+    return (
+        f"mute shows {', '.join(item['name'] for item in fields.values())}; "
+        f"Rule offers all {labels} rule labels ({label!r} among them); "
+        f"acknowledge shows {', '.join(acknowledge)}"
+    )
+
+
+# --- the README's dashboard --------------------------------------------------------------------
+
+DASHBOARD: Final = "unifi-scanner-test"
+ENTITY_ID: Final = re.compile(r"\b(?:binary_sensor|sensor|todo)\.[a-z0-9_]+")
+
+
+def _readme_card(slug: str) -> tuple[str, dict[str, Any]]:
+    """Read the README's dashboard card (first yaml block under "## Dashboard") for `slug`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    _, heading, section = readme.partition("\n## Dashboard\n")
+    check(heading, "README.md has no '## Dashboard' section")
+    block = re.search(r"^```yaml\n(.*?)^```", section, re.DOTALL | re.MULTILINE)
+    check(block, "README.md has no ```yaml block under '## Dashboard'")
+    assert block is not None  # for the type checker; check() raised otherwise
+    text = re.sub(r"\b(binary_sensor|sensor|todo)\.home_", rf"\1.{slug}_", block.group(1))
+    card = yaml.safe_load(text)
+    check(isinstance(card, dict) and "type" in card, "README's dashboard block is not one card")
+    return text, card
+
+
+def _cards(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """`card` and every card nested in it (stacks, grids)."""
+    return [card, *(inner for nested in card.get("cards", []) for inner in _cards(nested))]
+
+
+def _check_glance(walk: Walk, page: Page, card: dict[str, Any], by_id: dict[str, str]) -> list[str]:
+    """Check that the glance card shows each of its entities by name; return the names."""
+    glance = shown(page.locator("hui-glance-card"), "the glance card")
+    names = []
+    for entity in card["entities"]:
+        entity_id = entity if isinstance(entity, str) else entity["entity"]
+        name = walk.tr("entity", entity_id.split(".")[0], by_id[entity_id], "name")
+        friendly = _state(walk, entity_id)["attributes"]["friendly_name"]
+        check(friendly.endswith(name), f"{entity_id} is called {friendly!r}, not ... {name!r}")
+        shown(glance.get_by_text(friendly, exact=True), f"{friendly!r} in the glance card")
+        names.append(name)
+    return names
+
+
+def _check_markdown(walk: Walk, page: Page, findings_id: str) -> int:
+    """Check that the markdown card shows top_findings as code and no link; return how many."""
+    titles = _state(walk, findings_id)["attributes"]["top_findings"]
+    check(titles, f"{findings_id} has no top_findings")
+    expected = {title.replace("`", "'") for title in titles}
+    markdown = shown(page.locator("hui-markdown-card"), "the markdown card")
+    code = markdown.locator("ha-markdown code")
+    first = shown(code, "a finding title as code in the markdown card").inner_text().strip()
+    check(first in expected, f"the first code span {first!r} is no top_findings title")
+    strays = [text for text in code.all_inner_texts() if text.strip() not in expected]
+    check(not strays, f"code spans that are no top_findings title: {strays[:3]}")
+    links = markdown.locator("a").count()
+    check(links == 0, f"the markdown card has {links} links")
+    return code.count()
+
+
+def _check_graphs(page: Page, cards: dict[str, dict[str, Any]]) -> None:
+    """Check that the statistics and history graph cards are drawn under their titles."""
+    statistics = shown(page.locator("hui-statistics-graph-card"), "the statistics graph card")
+    title = cards["statistics-graph"]["title"]
+    shown(statistics.get_by_text(title, exact=True), f"the statistics graph title {title!r}")
+    # Long-term statistics are compiled every five minutes: a new entry has none yet.
+    shown(statistics.locator("statistics-chart"), "the statistics chart")
+    history = shown(page.locator("hui-history-graph-card"), "the history graph card")
+    title = cards["history-graph"]["title"]
+    shown(history.get_by_text(title, exact=True), f"the history graph title {title!r}")
+    shown(history.locator("ha-chart-base"), "the history chart")
+
+
+def step_dashboard(walk: Walk) -> str:
+    """README's cards on a new dashboard show the entry's entities, findings and graphs."""
+    entry_id = _require_entry_id(walk, "api_key")
+    registry = _entities(walk, entry_id)
+    by_id = {item["entity_id"]: key for key, item in registry.items()}
+    slug = registry["problem"]["entity_id"].split(".", 1)[1].removesuffix("_problem")
+    text, card = _readme_card(slug)
+    unknown = sorted(set(ENTITY_ID.findall(text)) - set(by_id))
+    check(not unknown, f"README's dashboard uses entities the entry does not have: {unknown}")
+    cards = {inner["type"]: inner for inner in _cards(card)}
+    for kind in ("glance", "markdown", "todo-list", "statistics-graph", "history-graph"):
+        check(kind in cards, f"README's dashboard has no {kind} card")
+
+    walk.ws(
+        {
+            "type": "lovelace/dashboards/create",
+            "url_path": DASHBOARD,
+            "title": "UniFi Scanner test",
+            "show_in_sidebar": False,
+        }
+    )
+    walk.ws(
+        {
+            "type": "lovelace/config/save",
+            "url_path": DASHBOARD,
+            "config": {"views": [{"title": "UniFi", "cards": [card]}]},
+        }
+    )
+    page = walk.page
+    walk.goto(f"/{DASHBOARD}/0")
+    names = _check_glance(walk, page, cards["glance"], by_id)
+    titles = _check_markdown(walk, page, registry["findings"]["entity_id"])
+    todo_card = shown(page.locator("hui-todo-list-card"), "the to-do card")
+    items = _todo_items(walk, cards["todo-list"]["entity"])
+    if items:
+        summary = items[0]["summary"]
+        shown(todo_card.get_by_text(summary, exact=True), f"the item {summary!r} in the to-do card")
+    _check_graphs(page, cards)
+
+    # The view scrolls inside the frontend: a window as tall as the cards shows them all.
+    box = page.locator(f"hui-{card['type']}-card").first.bounding_box()
+    height = min(int(box["y"] + box["height"]) + 24, 6000) if box else None
+    walk.shot("11-dashboard.png", height=height)
+    return (
+        f"glance shows {', '.join(names)}; markdown shows {titles} titles as code, no <a>; "
+        f"to-do card shows {items[0]['summary'] if items else 'no item'!r} ...; "
+        f"{cards['statistics-graph']['title']!r} and {cards['history-graph']['title']!r} drawn"
+    )
+
+
 # --- log ---------------------------------------------------------------------------------------
 
 
@@ -496,5 +812,8 @@ STEPS: Final = (
     Step(3, "options", step_options, needs=(1,)),
     Step(4, "device page", step_device, needs=(1,)),
     Step(5, "notification", step_notification, needs=(1,)),
-    Step(6, "integration log", step_log),
+    Step(6, "to-do list", step_todo, needs=(2,)),
+    Step(7, "actions in the developer tools", step_actions, needs=(2,)),
+    Step(8, "README dashboard", step_dashboard, needs=(2,)),
+    Step(9, "integration log", step_log),
 )
