@@ -15,6 +15,7 @@ from homeassistant.helpers.entity import EntityDescription
 
 from .entity import UnifiScannerEntity
 from .findings import inert
+from .scanner.sanitize import escape_markdown, neutralize_templates
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 PARALLEL_UPDATES = 0
 OPEN_FINDINGS = EntityDescription(key="open_findings", translation_key="open_findings")
 DELETED_REASON = "Deleted from the to-do list"
-DESCRIPTION_MAX = 600
+DESCRIPTION_PART_MAX = 400
 
 
 async def async_setup_entry(
@@ -45,21 +46,22 @@ async def async_setup_entry(
 
 
 def todo_item(finding: Finding) -> TodoItem:
-    """Describe a finding as a to-do item, gateway text made inert like everywhere else."""
-    steps = finding.remediation[:1]
+    """Describe a finding as a to-do item; gateway text made inert like everywhere else.
+
+    The frontend shows an item's description as Markdown, so the description is escaped as
+    Markdown too: a hostile host name must not become a link or an image there.
+    """
+    parts = (finding.explanation, *finding.remediation[:1])
     description = "\n\n".join(
-        part
-        for part in (
-            inert(finding.explanation, max_len=400),
-            *(inert(s, max_len=300) for s in steps),
-        )
-        if part
+        neutralize_templates(escaped)
+        for part in parts
+        if (escaped := escape_markdown(part, max_len=DESCRIPTION_PART_MAX))
     )
     return TodoItem(
         uid=finding.finding_id,
         summary=inert(finding.title, max_len=200),
         status=TodoItemStatus.NEEDS_ACTION,
-        description=description[:DESCRIPTION_MAX] or None,
+        description=description or None,
     )
 
 

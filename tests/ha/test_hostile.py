@@ -180,6 +180,19 @@ async def test_hostile_gateway_strings_are_inert_everywhere(
     assert len(states) >= 10
     _assert_inert_data(states, "entity states")
 
+    # The frontend shows to-do descriptions as Markdown.
+    todo_id = next(
+        state.entity_id for state in hass.states.async_all("todo") if "home" in state.entity_id
+    )
+    response: Any = await hass.services.async_call(
+        "todo", "get_items", {"entity_id": todo_id}, blocking=True, return_response=True
+    )
+    items = response[todo_id]["items"]
+    assert items
+    for item in items:
+        _assert_inert_data(item["summary"], "to-do summary")
+        _assert_inert_markdown(item.get("description") or "", "to-do description")
+
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, config_entry)
     _assert_inert_data(diagnostics, "diagnostics")
     assert len(json.dumps(diagnostics)) < 2_000_000
