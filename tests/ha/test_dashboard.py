@@ -63,15 +63,16 @@ async def test_the_markdown_card_lists_titles_as_text(
     markdown = next(card for card in _cards()["cards"] if card["type"] == "markdown")
     rendered = Template(markdown["content"], hass).async_render(parse_result=False)
     report = init_integration.runtime_data.coordinator.data.report
-    for finding in report.findings[:5]:
-        assert f"`{finding.title}`" in rendered
+    lines = [line.strip() for line in rendered.splitlines() if line.strip()]
+    assert lines[:5] == [f"- `{finding.title}`" for finding in report.findings[:5]]
     # A title made of markup stays inside its code span: no link or image can form.
     state = hass.states.get("sensor.home_findings")
     assert state is not None
     hostile = {**state.attributes, "top_findings": ["[click](https://example.invalid) `x`"]}
     hass.states.async_set("sensor.home_findings", state.state, hostile)
     rendered = Template(markdown["content"], hass).async_render(parse_result=False)
-    assert rendered.strip().startswith("- `[click](https://example.invalid) 'x'`")
+    lines = [line.strip() for line in rendered.splitlines() if line.strip()]
+    assert lines[0] == "- `[click](https://example.invalid) 'x'`"
 
 
 @pytest.fixture(autouse=True)
