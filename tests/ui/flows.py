@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 DOMAIN: Final = "unifi_scanner"
 TRANSLATIONS: Final = ROOT / "custom_components" / DOMAIN / "translations" / "en.json"
+ICONS: Final = ROOT / "custom_components" / DOMAIN / "icons.json"
 WAIT_MS: Final = 20_000
 """How long any one thing may take to appear; the slowest (a gateway scan) takes about a second."""
 NEW_SCAN_INTERVAL: Final = 90
@@ -390,6 +391,42 @@ def _entities(walk: Walk, entry_id: str) -> dict[str, dict[str, Any]]:
     }
 
 
+# Every icon an ha-icon shows, through every shadow root of the page.
+_SHOWN_ICONS_JS: Final = """() => {
+  const found = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.localName === 'ha-icon' && el.icon) found.push(el.icon);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return found;
+}"""
+
+
+def _icons_missing(page: Page, registry: dict[str, dict[str, Any]]) -> list[str]:
+    """Name the entities none of whose icons.json icons is on the page (after a short wait)."""
+    spec = json.loads(ICONS.read_text(encoding="utf-8"))["entity"]
+    wanted: dict[str, set[str]] = {}
+    for key, item in registry.items():
+        entry = spec[item["entity_id"].split(".")[0]][key]
+        choices = {entry["default"], *entry.get("state", {}).values()}
+        for attribute in entry.get("state_attributes", {}).values():
+            choices |= set(attribute.get("state", {}).values())
+        wanted[key] = choices
+    missing: list[str] = []
+
+    def probe() -> bool | None:
+        shown_icons = set(page.evaluate(_SHOWN_ICONS_JS))
+        missing[:] = sorted(key for key, choices in wanted.items() if not choices & shown_icons)
+        return True if not missing else None
+
+    with contextlib.suppress(StepError):
+        until(probe, "the entities' icons", 10_000)
+    return missing
+
+
 def step_device(walk: Walk) -> str:
     """Every entity of the device is listed by its English name; Scan now runs without error."""
     title = _require_entry(walk, "local_account")
@@ -415,6 +452,8 @@ def step_device(walk: Walk) -> str:
         shown(fold, f"the '+{disabled} disabled entities' link").click()
     for where, name in names.items():
         shown(page.get_by_text(name, exact=True), f"the entity {where} named {name!r}")
+    icons = _icons_missing(page, registry)
+    check(not icons, f"the device page does not show the icons of {icons}")
     walk.shot("07-device.png", height=1500)
 
     check("scan_now" in registry, "no Scan now button entity in the registry")
@@ -433,7 +472,10 @@ def step_device(walk: Walk) -> str:
         not any(toasts.nth(i).is_visible() for i in range(toasts.count())),
         "an error toast is shown after Scan now",
     )
-    return f"{len(names)} entity names shown; Scan now answered success, no toast"
+    return (
+        f"{len(names)} entity names shown, each with its icon from icons.json; "
+        "Scan now answered success, no toast"
+    )
 
 
 # --- notification ------------------------------------------------------------------------------
