@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
 
+    from custom_components.unifi_scanner.coordinator import UnifiScannerCoordinator
+
 HOME_SITE_ID = "65f0c4d1e4b0a10b3c9d2e11"
 HOME_CONTROLLER_ID = "9f3c6a1e-2b7d-4e58-9a0c-3d1f5b7e8a21"
 UNIQUE_ID = f"{HOME_CONTROLLER_ID}_{HOME_SITE_ID}"
@@ -147,6 +149,20 @@ async def init_integration(
     if config_entry.state is ConfigEntryState.LOADED:
         assert await hass.config_entries.async_unload(config_entry.entry_id)
         await hass.async_block_till_done()
+
+
+def coordinator_of(entry: MockConfigEntry) -> UnifiScannerCoordinator:
+    """Return the coordinator of a loaded test entry."""
+    return entry.runtime_data.coordinator  # type: ignore[no-any-return]
+
+
+def entity_id_of(hass: HomeAssistant, platform: str, key: str) -> str:
+    """Return the entity id of the test entry's entity ``key`` on ``platform``."""
+    from homeassistant.helpers import entity_registry as er  # noqa: PLC0415 - the helper's own
+
+    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{UNIQUE_ID}_{key}")
+    assert entity_id is not None, key
+    return entity_id
 
 
 async def async_next_scan(hass: HomeAssistant, freezer: Any, minutes: float = 60) -> None:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import async_mock_service
 
 from custom_components.unifi_scanner.const import (
@@ -17,13 +16,12 @@ from custom_components.unifi_scanner.const import (
 )
 from custom_components.unifi_scanner.scanner.render import render_markdown
 
-from .conftest import UNIQUE_ID, async_next_scan
+from .conftest import async_next_scan, coordinator_of, entity_id_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, ServiceCall
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-    from custom_components.unifi_scanner.coordinator import UnifiScannerCoordinator
     from tests.simulator import GatewaySimulator
 
 STORE_KEY = f"{DOMAIN}.{{}}"
@@ -42,18 +40,8 @@ def phone(hass: HomeAssistant) -> list[ServiceCall]:
     return async_mock_service(hass, "notify", "mobile_app_pixel")
 
 
-def _coordinator(entry: MockConfigEntry) -> UnifiScannerCoordinator:
-    return entry.runtime_data.coordinator  # type: ignore[no-any-return]
-
-
-def _entity_id(hass: HomeAssistant, platform: str, key: str) -> str:
-    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{UNIQUE_ID}_{key}")
-    assert entity_id is not None
-    return entity_id
-
-
 def _problem(hass: HomeAssistant) -> str:
-    state = hass.states.get(_entity_id(hass, "binary_sensor", "problem"))
+    state = hass.states.get(entity_id_of(hass, "binary_sensor", "problem"))
     assert state is not None
     return state.state
 
@@ -78,10 +66,10 @@ async def test_an_acknowledgement_turns_problem_off_until_the_condition_returns(
     assert _problem(hass) == STATE_ON
     await _acknowledge(hass)
     assert _problem(hass) == STATE_OFF
-    report = _coordinator(entry).data.report
+    report = coordinator_of(entry).data.report
     assert report.acknowledged == {finding.finding_id for finding in report.findings}
     assert "_(acknowledged)_" in render_markdown(report)
-    findings = hass.states.get(_entity_id(hass, "sensor", "findings"))
+    findings = hass.states.get(entity_id_of(hass, "sensor", "findings"))
     assert findings is not None
     assert findings.attributes["acknowledged"] == len(report.findings)
 
@@ -97,7 +85,9 @@ async def test_an_acknowledgement_turns_problem_off_until_the_condition_returns(
 
     _garage(simulator)["state"] = 1  # the AP comes back: the condition cleared
     await async_next_scan(hass, freezer)
-    offline = [f for f in _coordinator(entry).data.report.findings if f.rule_id == "device_offline"]
+    offline = [
+        f for f in coordinator_of(entry).data.report.findings if f.rule_id == "device_offline"
+    ]
     assert offline == []
     calls = len(phone)
     _garage(simulator)["state"] = 0  # and fails again: news, not acknowledged
@@ -110,7 +100,7 @@ async def test_an_acknowledgement_turns_problem_off_until_the_condition_returns(
 async def test_one_finding_and_the_button(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(init_integration)
+    coordinator = coordinator_of(init_integration)
     offline = next(f for f in coordinator.data.report.findings if f.rule_id == "device_offline")
     await _acknowledge(hass, finding_id=offline.finding_id)
     assert coordinator.data.report.acknowledged == {offline.finding_id}
@@ -119,7 +109,7 @@ async def test_one_finding_and_the_button(
     await hass.services.async_call(
         "button",
         "press",
-        {"entity_id": _entity_id(hass, "button", "acknowledge_all")},
+        {"entity_id": entity_id_of(hass, "button", "acknowledge_all")},
         blocking=True,
     )
     assert _problem(hass) == STATE_OFF
@@ -135,8 +125,8 @@ async def _todo_items(hass: HomeAssistant, entity_id: str) -> list[dict[str, Any
 async def test_the_to_do_list_follows_open_findings(
     hass: HomeAssistant, hass_storage: dict[str, Any], init_integration: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(init_integration)
-    entity_id = _entity_id(hass, "todo", "open_findings")
+    coordinator = coordinator_of(init_integration)
+    entity_id = entity_id_of(hass, "todo", "open_findings")
     report = coordinator.data.report
     follow_up = [f for f in report.findings if f.severity.value in {"severe", "medium"}]
     items = await _todo_items(hass, entity_id)
@@ -173,7 +163,7 @@ async def test_the_to_do_list_follows_open_findings(
 async def test_phone_buttons_mute_and_acknowledge_known_findings_only(
     hass: HomeAssistant, phone: list[ServiceCall], init_integration: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(init_integration)
+    coordinator = coordinator_of(init_integration)
     call = phone[0]
     assert len(phone) == 1
     actions = call.data["data"]["actions"]
@@ -237,7 +227,7 @@ async def test_rules_turned_off_are_ignored_and_categories_notify_at_their_own_l
     calls = len(phone)
     simulator.append_event("EVT_SW_DetectRogueDHCP")
     await async_next_scan(hass, freezer)
-    report = _coordinator(entry).data.report
+    report = coordinator_of(entry).data.report
     assert all(f.rule_id != "rogue_dhcp_detected" for f in report.findings)
     assert "EVT_SW_DetectRogueDHCP" not in report.unknown_keys
     assert report.ignored_entries == 1
@@ -277,7 +267,7 @@ async def test_an_event_acknowledgement_lapses_when_the_events_come_again(
     phone: list[ServiceCall],
     init_integration: MockConfigEntry,
 ) -> None:
-    coordinator = _coordinator(init_integration)
+    coordinator = coordinator_of(init_integration)
     simulator.append_event("EVT_SW_DetectRogueDHCP")
     await async_next_scan(hass, freezer)
     rogue = next(f for f in coordinator.data.report.findings if f.rule_id == "rogue_dhcp_detected")

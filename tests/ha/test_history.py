@@ -6,12 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from homeassistant.components.sensor import SensorStateClass
-from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import async_mock_service
 
-from custom_components.unifi_scanner.const import CONF_MIN_SEVERITY, CONF_NOTIFY_SERVICES, DOMAIN
+from custom_components.unifi_scanner.const import CONF_MIN_SEVERITY, CONF_NOTIFY_SERVICES
 
-from .conftest import UNIQUE_ID, async_next_scan
+from .conftest import async_next_scan, entity_id_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, ServiceCall
@@ -34,12 +33,6 @@ def phone(hass: HomeAssistant) -> list[ServiceCall]:
     return async_mock_service(hass, "notify", "phone")
 
 
-def _entity_id(hass: HomeAssistant, key: str) -> str:
-    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{UNIQUE_ID}_{key}")
-    assert entity_id is not None
-    return entity_id
-
-
 @pytest.mark.usefixtures("phone")
 async def test_findings_announced_only_grows_and_survives_a_restart(
     hass: HomeAssistant,
@@ -47,7 +40,7 @@ async def test_findings_announced_only_grows_and_survives_a_restart(
     simulator: GatewaySimulator,
     init_integration: MockConfigEntry,
 ) -> None:
-    entity_id = _entity_id(hass, "findings_announced")
+    entity_id = entity_id_of(hass, "sensor", "findings_announced")
     state = hass.states.get(entity_id)
     assert state is not None
     first = int(state.state)
@@ -72,6 +65,6 @@ async def test_count_sensors_are_measurements(
     """Counts per report go up and down: a measurement, so statistics keep min, mean and max."""
     del init_integration
     for key in COUNT_SENSORS:
-        state = hass.states.get(_entity_id(hass, key))
+        state = hass.states.get(entity_id_of(hass, "sensor", key))
         assert state is not None
         assert state.attributes["state_class"] == SensorStateClass.MEASUREMENT, key

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_mock_service,
@@ -24,14 +23,13 @@ from custom_components.unifi_scanner.const import (
 )
 from custom_components.unifi_scanner.scanner.models import Severity
 
-from .conftest import UNIQUE_ID, async_next_scan
+from .conftest import async_next_scan, coordinator_of, entity_id_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, ServiceCall
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-    from custom_components.unifi_scanner.coordinator import UnifiScannerCoordinator
     from tests.simulator import GatewaySimulator
 
 STORE_KEY = f"{DOMAIN}.{{}}"
@@ -49,14 +47,8 @@ def phone(hass: HomeAssistant) -> list[ServiceCall]:
     return async_mock_service(hass, "notify", "phone")
 
 
-def _coordinator(entry: MockConfigEntry) -> UnifiScannerCoordinator:
-    return entry.runtime_data.coordinator  # type: ignore[no-any-return]
-
-
 def _state(hass: HomeAssistant, key: str, platform: str = "sensor") -> Any:
-    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{UNIQUE_ID}_{key}")
-    assert entity_id is not None
-    state = hass.states.get(entity_id)
+    state = hass.states.get(entity_id_of(hass, platform, key))
     assert state is not None
     return state
 
@@ -87,7 +79,7 @@ async def test_a_muted_rule_never_notifies_over_scans_and_a_restart(
     for _ in range(2):
         simulator.append_event("EVT_SW_DetectRogueDHCP")
         await async_next_scan(hass, freezer)
-        report = _coordinator(entry).data.report
+        report = coordinator_of(entry).data.report
         assert [item.finding.rule_id for item in report.muted] == ["rogue_dhcp_detected"]
         assert all(f.rule_id != "rogue_dhcp_detected" for f in report.findings)
         assert len(phone) == 1
@@ -119,7 +111,7 @@ async def test_a_muted_finding_is_listed_apart_and_never_a_problem(
     phone: list[ServiceCall],
     init_integration: MockConfigEntry,
 ) -> None:
-    coordinator = _coordinator(init_integration)
+    coordinator = coordinator_of(init_integration)
     report = coordinator.data.report
     severe_before = report.counts_by_severity[Severity.SEVERE]
     offline = next(f for f in report.findings if f.rule_id == "device_offline")
@@ -147,7 +139,7 @@ async def test_a_muted_finding_is_listed_apart_and_never_a_problem(
 async def test_a_subject_mute_quiets_that_subject_only(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    coordinator = _coordinator(init_integration)
+    coordinator = coordinator_of(init_integration)
     rogue = [f for f in coordinator.data.report.findings if f.rule_id == "rogue_ap_detected"]
     assert len(rogue) >= 2
     target = rogue[0]
@@ -197,7 +189,7 @@ async def test_list_and_unmute_everything(
     assert len(response["mutes"]) == 2
     await _call(hass, "unmute", all=True)
     assert await _call(hass, "list_mutes") == {"mutes": []}
-    assert _coordinator(init_integration).data.report.muted == ()
+    assert coordinator_of(init_integration).data.report.muted == ()
 
 
 @pytest.mark.parametrize(
@@ -235,14 +227,14 @@ async def test_bad_input_is_refused_and_changes_nothing(
     key: str,
 ) -> None:
     stored = dict(hass_storage[STORE_KEY.format(init_integration.entry_id)]["data"])
-    report = _coordinator(init_integration).data.report
+    report = coordinator_of(init_integration).data.report
     with pytest.raises(ServiceValidationError) as raised:
         await _call(hass, service, **data)
     assert raised.value.translation_key == key
     assert raised.value.translation_domain == DOMAIN
     assert str(raised.value)  # translated into a sentence
     assert hass_storage[STORE_KEY.format(init_integration.entry_id)]["data"] == stored
-    assert _coordinator(init_integration).data.report is report
+    assert coordinator_of(init_integration).data.report is report
 
 
 async def test_a_finding_id_is_everywhere_a_finding_is(
@@ -265,7 +257,7 @@ async def test_a_finding_id_is_everywhere_a_finding_is(
     previewed = [f["finding_id"] for f in response["findings"]]
     assert [f for f in previewed if f.startswith("rogue_dhcp_detected.")] == [finding_id]
     await _call(hass, "mute", finding_id=finding_id, duration={"hours": 1})
-    assert _coordinator(init_integration).data.report.muted[0].mute.until is not None
+    assert coordinator_of(init_integration).data.report.muted[0].mute.until is not None
     simulator.append_event("EVT_SW_DetectRogueDHCP")
     await async_next_scan(hass, freezer, minutes=30)
     assert len(findings) == 1  # the same condition, the same id: muted
@@ -274,7 +266,7 @@ async def test_a_finding_id_is_everywhere_a_finding_is(
 async def test_diagnostics_show_ids_mutes_and_acknowledgements(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, init_integration: MockConfigEntry
 ) -> None:
-    report = _coordinator(init_integration).data.report
+    report = coordinator_of(init_integration).data.report
     first, second = report.findings[:2]
     await _call(hass, "mute", finding_id=first.finding_id, reason="Known")
     await hass.services.async_call(
