@@ -762,7 +762,7 @@ def _check_markdown(walk: Walk, page: Page, findings_id: str) -> int:
     check(not strays, f"code spans that are no top_findings title: {strays[:3]}")
     links = markdown.locator("a").count()
     check(links == 0, f"the markdown card has {links} links")
-    return code.count()
+    return int(code.count())
 
 
 def _check_graphs(page: Page, cards: dict[str, dict[str, Any]]) -> None:
