@@ -30,6 +30,7 @@ from custom_components.unifi_scanner.scanner.render import (
 from custom_components.unifi_scanner.scanner.report import build_report
 from custom_components.unifi_scanner.scanner.threat_catalogue import Outcome
 from custom_components.unifi_scanner.scanner.wording import TITLE_VALUE_LENGTH
+from tests.corpus import corpus_row
 from tests.simulator import GatewaySimulator, Mode
 
 if TYPE_CHECKING:
@@ -194,4 +195,6 @@ async def test_odd_wan_reports_reach_the_findings() -> None:
     assert "wan_monitors_failing" in {finding.rule_id for finding in analysis.findings}
     fetched, analysis, _ = await _scan(Mode.UNIFI_OS, site="k1osk9qz")
     (router,) = [device for device in fetched.devices if device.model == "UDR"]
-    assert router.wan[0].latency_ms == 23.0  # the speed test is the only latency it reports
+    # The gateway reports no WAN latency of its own: the link takes its last speed test's.
+    served = corpus_row("devices:gateway_speedtest_latency_only").row["speedtest-status"]
+    assert router.wan[0].latency_ms == float(served["latency"])
