@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, LARGE_BATCH, LOGGER
 from .data import ScannerOptions, ScanResult
 from .delivery import ReportDelivery
-from .findings import fresh_findings, is_state_finding, state_key
+from .findings import fresh_findings, state_key
 from .quieting import Quieter, settled
 from .scanner.engine import analyze
 from .scanner.exceptions import (
@@ -271,9 +271,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         advanced = (
             await self.hass.async_add_executor_job(advance) if len(new) > LARGE_BATCH else advance()
         )
-        reported = frozenset(
-            state_key(finding) for finding in report.findings if is_state_finding(finding)
-        )
+        reported = frozenset(state_key(finding) for finding in report.findings if finding.ongoing)
         await self.store.async_update(
             lambda current: settled(
                 replace(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -73,17 +73,17 @@ class ScannerOptions:
     retention_days: int
     thresholds: Thresholds
     disabled_rules: frozenset[str] = frozenset()
-    category_min_severity: Mapping[Category, Severity] | None = None
+    category_min_severity: Mapping[Category, Severity] = field(default_factory=dict)
 
     def notifies(self, finding: Finding) -> bool:
         """Whether ``finding`` is urgent enough to notify: its category's minimum, or the global."""
-        minimum = (self.category_min_severity or {}).get(finding.category, self.min_severity)
+        minimum = self.category_min_severity.get(finding.category, self.min_severity)
         return finding.severity.rank <= minimum.rank
 
     @property
     def render_severity(self) -> Severity:
         """The least urgent severity any category notifies about: reports show down to it."""
-        minimums = [self.min_severity, *(self.category_min_severity or {}).values()]
+        minimums = [self.min_severity, *self.category_min_severity.values()]
         return max(minimums, key=lambda severity: severity.rank)
 
     @property

@@ -31,7 +31,7 @@ from .const import (
     signal_finding,
 )
 from .data import DeliveryOutcome
-from .findings import finding_data, inert, is_state_finding, report_summary, state_key
+from .findings import finding_data, inert, report_summary, state_key
 from .report_files import reports_dir, write_report_files
 from .scanner.render import render_html, render_markdown, render_title
 
@@ -167,7 +167,7 @@ class ReportDelivery:
             key = (
                 state_key(finding),
                 finding.subject_ip,
-                None if is_state_finding(finding) else finding.first_seen,
+                None if finding.ongoing else finding.first_seen,
             )
             if key in self._announced:
                 continue

@@ -58,11 +58,6 @@ def state_key(finding: Finding) -> str:
     return f"{finding.rule_id}|{subject}"
 
 
-def is_state_finding(finding: Finding) -> bool:
-    """Tell device-state findings (no event keys: they recur every scan) from event findings."""
-    return not finding.keys
-
-
 def fresh_findings(report: Report, reported_state: frozenset[str]) -> tuple[Finding, ...]:
     """Return what this report adds: every event finding, and state findings not yet announced.
 
@@ -72,7 +67,7 @@ def fresh_findings(report: Report, reported_state: frozenset[str]) -> tuple[Find
     return tuple(
         finding
         for finding in report.findings
-        if not is_state_finding(finding) or state_key(finding) not in reported_state
+        if not finding.ongoing or state_key(finding) not in reported_state
     )
 
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from homeassistant.util import dt as dt_util
 
 from .const import DEFAULT_MUTE_DURATION
-from .findings import is_state_finding
 from .scanner.models import Severity
 from .scanner.quiet import Mute
 from .scanner.report import apply_quieting
@@ -103,7 +102,7 @@ class Quieter:
         """Mark ``findings`` as dealt with; return how many were not already."""
         report = self.report
         new = {
-            finding.finding_id: is_state_finding(finding)
+            finding.finding_id: finding.ongoing
             for finding in findings
             if report is None or report.is_open(finding)
         }
@@ -136,7 +135,7 @@ def settled(state: StoredState, report: Report) -> StoredState:
     next report holds only newer ones, so it lapses.
     """
     now = report.generated_at
-    present = {finding.finding_id for finding in report.findings if is_state_finding(finding)}
+    present = {finding.finding_id for finding in report.findings if finding.ongoing}
     return replace(
         state,
         mutes=tuple(mute for mute in state.mutes if mute.active(now)),

@@ -22,30 +22,12 @@ from custom_components.unifi_scanner.scanner.threat_catalogue import Outcome
 if TYPE_CHECKING:
     from custom_components.unifi_scanner.scanner.models import Analysis, LogEntry
 
+from .test_threat_shapes import blocked_attempt as v2_row
+
 CATALOGUE = load_catalogue()
 NOW = datetime(2025, 10, 9, 10, tzinfo=UTC)
 BASE_MS = 1_760_000_000_000
 OUTCOMES = CATALOGUE.threat_categories.outcomes
-
-
-def v2_row(number: int, **overrides: Any) -> dict[str, Any]:
-    """Build a blocked attempt from outside against a client, as Network 10 sends it."""
-    row: dict[str, Any] = {
-        "id": f"{number:024x}",
-        "key": "THREAT_BLOCKED_KNOWN_DESTINATION_CLIENT",
-        "event": "THREAT_BLOCKED",
-        "category": "SECURITY",
-        "subcategory": "SECURITY_INTRUSION_PREVENTION",
-        "type": "THREAT_DETECTION_AND_PREVENTION",
-        "severity": "HIGH",
-        "message_raw": "A network intrusion attempt from {SRC_IP} to {DST_CLIENT} was blocked.",
-        "parameters": {
-            "SRC_IP": {"id": f"198.51.100.{number + 1}", "name": f"198.51.100.{number + 1}"},
-            "DST_CLIENT": {"id": "bc:24:11:aa:bb:cc", "name": "nas"},
-        },
-        "timestamp": BASE_MS + number * 1000,
-    }
-    return row | overrides
 
 
 BEACON = {

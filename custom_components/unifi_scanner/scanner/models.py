@@ -278,6 +278,14 @@ class Finding:
     keys: tuple[str, ...] = ()
 
     @property
+    def ongoing(self) -> bool:
+        """A device condition (offline, too hot) that holds while it lasts, not events.
+
+        Such a finding has no event keys and comes back every scan until it clears.
+        """
+        return not self.keys
+
+    @property
     def subject(self) -> str:
         """The subject as mutes match it: MAC, else IP, else name, lower-case."""
         return (self.subject_mac or self.subject_ip or self.subject_name or "").strip().lower()

@@ -78,7 +78,7 @@ class Report:
             self.is_open(finding)
             and (
                 finding.severity is Severity.SEVERE
-                or (not finding.keys and finding.severity is Severity.MEDIUM)
+                or (finding.ongoing and finding.severity is Severity.MEDIUM)
             )
             for finding in self.findings
         )
