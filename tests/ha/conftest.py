@@ -24,6 +24,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.unifi_scanner.const import (
     CONF_AUTH_METHOD,
     CONF_MIN_SEVERITY,
+    CONF_NOTIFY_SERVICES,
     CONF_SITE,
     CONF_SITE_ID,
     DOMAIN,
@@ -34,7 +35,7 @@ from tests.simulator import GatewaySimulator, Mode
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
-    from homeassistant.core import HomeAssistant
+    from homeassistant.core import HomeAssistant, ServiceCall
 
     from custom_components.unifi_scanner.coordinator import UnifiScannerCoordinator
 
@@ -149,6 +150,20 @@ async def init_integration(
     if config_entry.state is ConfigEntryState.LOADED:
         assert await hass.config_entries.async_unload(config_entry.entry_id)
         await hass.async_block_till_done()
+
+
+# Options that deliver every finding to notify.phone (mocked by the ``phone`` fixture).
+PHONE_OPTIONS: dict[str, Any] = {CONF_MIN_SEVERITY: "low", CONF_NOTIFY_SERVICES: ["phone"]}
+
+
+@pytest.fixture
+def phone(hass: HomeAssistant) -> list[ServiceCall]:
+    """Record the reports sent to notify.phone."""
+    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+        async_mock_service,
+    )
+
+    return async_mock_service(hass, "notify", "phone")
 
 
 def coordinator_of(entry: MockConfigEntry) -> UnifiScannerCoordinator:

@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml  # type: ignore[import-untyped]
 from homeassistant.helpers.template import Template
-from pytest_homeassistant_custom_component.common import async_mock_service
 
-from custom_components.unifi_scanner.const import CONF_MIN_SEVERITY, CONF_NOTIFY_SERVICES
+from .conftest import PHONE_OPTIONS
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -37,10 +36,14 @@ def _entity_ids(card: dict[str, Any]) -> list[str]:
     return found
 
 
+# Every test's entry delivers to notify.phone.
+pytestmark = pytest.mark.usefixtures("phone")
+
+
 @pytest.fixture
 def entry_options() -> dict[str, Any]:
-    """Notify a phone about every finding."""
-    return {CONF_MIN_SEVERITY: "low", CONF_NOTIFY_SERVICES: ["phone"]}
+    """Deliver every finding to notify.phone."""
+    return dict(PHONE_OPTIONS)
 
 
 async def test_the_pasted_dashboard_shows_this_entry(
@@ -73,9 +76,3 @@ async def test_the_markdown_card_lists_titles_as_text(
     rendered = Template(markdown["content"], hass).async_render(parse_result=False)
     lines = [line.strip() for line in rendered.splitlines() if line.strip()]
     assert lines[0] == "- `[click](https://example.invalid) 'x'`"
-
-
-@pytest.fixture(autouse=True)
-def phone(hass: HomeAssistant) -> None:
-    """Let the first report be delivered."""
-    async_mock_service(hass, "notify", "phone")

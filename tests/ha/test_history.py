@@ -6,14 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from homeassistant.components.sensor import SensorStateClass
-from pytest_homeassistant_custom_component.common import async_mock_service
 
-from custom_components.unifi_scanner.const import CONF_MIN_SEVERITY, CONF_NOTIFY_SERVICES
-
-from .conftest import async_next_scan, entity_id_of
+from .conftest import PHONE_OPTIONS, async_next_scan, entity_id_of
 
 if TYPE_CHECKING:
-    from homeassistant.core import HomeAssistant, ServiceCall
+    from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
     from tests.simulator import GatewaySimulator
@@ -23,14 +20,8 @@ COUNT_SENSORS = ("findings", "severe_findings", "medium_findings", "low_findings
 
 @pytest.fixture
 def entry_options() -> dict[str, Any]:
-    """Notify a phone about every finding."""
-    return {CONF_MIN_SEVERITY: "low", CONF_NOTIFY_SERVICES: ["phone"]}
-
-
-@pytest.fixture
-def phone(hass: HomeAssistant) -> list[ServiceCall]:
-    """Record the calls of notify.phone."""
-    return async_mock_service(hass, "notify", "phone")
+    """Deliver every finding to notify.phone."""
+    return dict(PHONE_OPTIONS)
 
 
 @pytest.mark.usefixtures("phone")

@@ -9,21 +9,18 @@ from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.exceptions import ServiceValidationError
 from pytest_homeassistant_custom_component.common import (
     async_capture_events,
-    async_mock_service,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 
 from custom_components.unifi_scanner.const import (
-    CONF_MIN_SEVERITY,
-    CONF_NOTIFY_SERVICES,
     DOMAIN,
     EVENT_FINDING,
 )
 from custom_components.unifi_scanner.scanner.models import Severity
 
-from .conftest import async_next_scan, coordinator_of, entity_id_of
+from .conftest import PHONE_OPTIONS, async_next_scan, coordinator_of, entity_id_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant, ServiceCall
@@ -35,16 +32,14 @@ if TYPE_CHECKING:
 STORE_KEY = f"{DOMAIN}.{{}}"
 
 
+# Every test's entry delivers to notify.phone.
+pytestmark = pytest.mark.usefixtures("phone")
+
+
 @pytest.fixture
 def entry_options() -> dict[str, Any]:
-    """Notify a phone (a mocked notify action) about every finding."""
-    return {CONF_MIN_SEVERITY: "low", CONF_NOTIFY_SERVICES: ["phone"]}
-
-
-@pytest.fixture(autouse=True)
-def phone(hass: HomeAssistant) -> list[ServiceCall]:
-    """Record the calls of notify.phone (every test's entry notifies it)."""
-    return async_mock_service(hass, "notify", "phone")
+    """Deliver every finding to notify.phone."""
+    return dict(PHONE_OPTIONS)
 
 
 def _state(hass: HomeAssistant, key: str, platform: str = "sensor") -> Any:
