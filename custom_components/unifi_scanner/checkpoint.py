@@ -18,6 +18,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 
 from .const import DOMAIN, LOGGER
+from .scanner.models import Source
 from .scanner.quiet import Mute, Quieting
 from .scanner.watermark import Checkpoint
 
@@ -27,8 +28,12 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
 STORAGE_VERSION = 1
-# 1.2 added the mutes, the acknowledged findings and the count of findings announced.
-STORAGE_MINOR_VERSION = 2
+# 1.2 added the mutes, the acknowledged findings and the count of findings announced;
+# 1.3 the findings announced live and the stream-only rows no report has covered yet.
+STORAGE_MINOR_VERSION = 3
+LIVE_SOURCES = frozenset({Source.LIVE, Source.LIVE_ALERT})
+
+type LiveRow = tuple[Source, Mapping[str, Any]]
 
 
 def storage_key(entry_id: str) -> str:
@@ -57,6 +62,11 @@ class StoredState:
     acknowledged: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
     announced: int = 0
     """Findings announced since the entry was set up: a running total that only grows."""
+    announced_live: Mapping[str, datetime] = field(default_factory=lambda: MappingProxyType({}))
+    """Finding id → when it was announced live; pruned by the report that covers it."""
+    live_rows: tuple[LiveRow, ...] = ()
+    """Rows only the event stream delivers (no REST source returns them), oldest first,
+    kept until a delivered report covered them."""
 
     @property
     def quieting(self) -> Quieting:
@@ -84,6 +94,13 @@ class StoredState:
             "mutes": [mute.to_dict() for mute in self.mutes],
             "acknowledged": dict(sorted(self.acknowledged.items())),
             "announced": self.announced,
+            "announced_live": {
+                finding_id: moment.isoformat()
+                for finding_id, moment in sorted(self.announced_live.items())
+            },
+            "live_rows": [
+                {"source": source.value, "row": dict(row)} for source, row in self.live_rows
+            ],
         }
 
     @classmethod
@@ -115,6 +132,11 @@ class StoredState:
         ):
             msg = "mutes, acknowledged or announced malformed"
             raise ValueError(msg)
+        announced_live = data.get("announced_live") or {}
+        live_rows = data.get("live_rows") or []
+        if not isinstance(announced_live, dict) or not isinstance(live_rows, list):
+            msg = "announced_live or live_rows malformed"
+            raise ValueError(msg)  # noqa: TRY004 - one error type for "unusable state"
         return cls(
             checkpoint=checkpoint,
             last_report_at=last_report_at,
@@ -124,7 +146,29 @@ class StoredState:
                 {str(key): bool(value) for key, value in acknowledged.items()}
             ),
             announced=announced,
+            announced_live=MappingProxyType(
+                {str(key): _aware(value) for key, value in announced_live.items()}
+            ),
+            live_rows=tuple(_live_row(item) for item in live_rows),
         )
+
+
+def _aware(value: object) -> datetime:
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        msg = "a stored time has no time zone"
+        raise ValueError(msg)
+    return moment.astimezone(UTC)
+
+
+def _live_row(item: object) -> LiveRow:
+    name = item.get("source") if isinstance(item, dict) else None
+    row = item.get("row") if isinstance(item, dict) else None
+    source = Source(name) if isinstance(name, str) and name in LIVE_SOURCES else None
+    if source is None or not isinstance(row, dict):
+        msg = "a stored live row is malformed"
+        raise ValueError(msg)
+    return source, row
 
 
 class _CheckpointStore(Store[dict[str, Any]]):
@@ -149,6 +193,8 @@ class _CheckpointStore(Store[dict[str, Any]]):
             "mutes": [],
             "acknowledged": {},
             "announced": 0,
+            "announced_live": {},
+            "live_rows": [],
         }
         return defaults | dict(old_data)
 

@@ -294,6 +294,26 @@ class UnifiClient(UnifiTransport):
                 return
             end_ms = min(times)
 
+    async def read_log_since(self, since_ms: int) -> tuple[Source, list[dict[str, Any]]] | None:
+        """Log rows from ``since_ms`` to now, for live alerts: one request when nothing happened.
+
+        The v2 system log where it exists, else legacy ``stat/event`` (filtered here, its window
+        is whole hours); None on a gateway with neither.
+        """
+        capabilities = await self.probe()
+        since = datetime.fromtimestamp(since_ms / 1000, UTC)
+        if capabilities.system_log:
+            source, pages = Source.SYSTEM_LOG, self._system_log_pages(since, datetime.now(UTC))
+        elif capabilities.legacy_events:
+            source, pages = Source.EVENT, self._event_pages(since)
+        else:
+            return None
+        rows: list[dict[str, Any]] = []
+        async with aclosing(pages):
+            async for page in pages:
+                rows += (row for row in page if (_item_ms(row) or since_ms) >= since_ms)
+        return source, rows
+
     # --- one collection ------------------------------------------------------------------------
 
     async def fetch_since(self, since: datetime, *, until: datetime | None = None) -> FetchResult:

@@ -49,5 +49,17 @@ class ScannerUnsupportedError(ScannerResponseError):
     """The endpoint does not exist on this Network version (HTTP 404)."""
 
 
+class ScannerStreamRefusedError(ScannerResponseError):
+    """The gateway (or a proxy before it) will not open the event stream for these credentials.
+
+    Unlike a stream that was lost, retrying soon would not help: the live path polls instead.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        """Keep the HTTP status the upgrade was answered with, for diagnostics."""
+        super().__init__(message)
+        self.status = status
+
+
 class RuleError(ScannerError):
     """The rule catalogue is invalid; raised at load time, never mid-scan."""

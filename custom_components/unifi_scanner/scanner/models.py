@@ -24,6 +24,10 @@ class Source(StrEnum):
     EVENT = "event"
     ALARM = "alarm"
     IPS = "ips"
+    LIVE = "live"
+    """``events`` frames of the console's event stream."""
+    LIVE_ALERT = "live_alert"
+    """``alert`` frames of the event stream (alarm-shaped twins of some events)."""
 
 
 class Severity(StrEnum):

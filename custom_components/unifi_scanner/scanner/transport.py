@@ -31,7 +31,9 @@ from .envelope import (
 )
 from .exceptions import (
     ScannerConnectionError,
+    ScannerRateLimitError,
     ScannerResponseError,
+    ScannerStreamRefusedError,
     ScannerTimeoutError,
     ScannerUnsupportedError,
 )
@@ -45,6 +47,12 @@ LOGGER = logging.getLogger(__name__)
 
 DEFAULT_PORT: Final = 443
 UNIFI_OS_PREFIX: Final = "/proxy/network"
+
+STREAM_MAX_MESSAGE: Final = 64 * 1024 * 1024
+"""Largest stream frame read; consoles send frames over aiohttp's 4 MiB default."""
+STREAM_HEARTBEAT: Final = 15.0
+STREAM_COMPRESSION: Final = 12
+"""permessage-deflate window bits offered on the upgrade, as the console's own UI does."""
 
 _REQUEST_LIMIT_MESSAGE: Final = (
     "The gateway is refusing requests for a while (HTTP 429); wait before trying again"
@@ -286,6 +294,64 @@ class UnifiTransport:
             raise ScannerResponseError(msg)
         return decoded
 
+    # --- the event stream ----------------------------------------------------------------------
+
+    async def open_event_stream(self) -> aiohttp.ClientWebSocketResponse:
+        """Open the site's event websocket on the REST session (cookies, CSRF or key).
+
+        A lost session gets the same single re-login as ``request()`` (which holds the login
+        lock, so a stream and a scan never log in twice). Raises ``ScannerStreamRefusedError``
+        when the gateway or a proxy will not upgrade for these credentials, the connection
+        errors when the console cannot be reached or is booting (5xx), and
+        ``ScannerRateLimitError`` on 429.
+        """
+        auth = self._auth
+        generation = self._generation
+        signed_in_now = False
+        if not auth.signed_in:
+            await self._relogin(generation)
+            signed_in_now = True
+            generation = self._generation
+        try:
+            return await self._upgrade()
+        except _SessionExpiredError as err:
+            if signed_in_now or not auth.renewable:
+                raise ScannerStreamRefusedError(str(err), status=401) from err
+        LOGGER.debug("Stream session lost; logging in again once")
+        await self._relogin(generation)
+        try:
+            return await self._upgrade()
+        except _SessionExpiredError as err:
+            raise ScannerStreamRefusedError(str(err), status=401) from err
+
+    async def _upgrade(self) -> aiohttp.ClientWebSocketResponse:
+        site = quote(self.site, safe="")
+        path = (UNIFI_OS_PREFIX if self._unifi_os else "") + f"/wss/s/{site}/events"
+        url = self._base.with_scheme("wss" if self.scheme == "https" else "ws").with_path(
+            path, encoded=True
+        )
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                socket = await self.session.ws_connect(
+                    url,
+                    headers=self._auth.headers(),
+                    ssl=self.verify_ssl,
+                    heartbeat=STREAM_HEARTBEAT,
+                    max_msg_size=STREAM_MAX_MESSAGE,
+                    compress=STREAM_COMPRESSION,
+                    autoping=True,
+                )
+        except aiohttp.WSServerHandshakeError as err:
+            raise _handshake_error(err.status) from err
+        except TimeoutError as err:
+            msg = f"The event stream did not open within {self.request_timeout:g} s"
+            raise ScannerTimeoutError(msg) from err
+        except (aiohttp.ClientError, OSError) as err:
+            msg = f"Cannot open the event stream: {type(err).__name__}"
+            raise ScannerConnectionError(msg) from err
+        LOGGER.debug("Event stream open on %s", path)
+        return socket
+
     async def close(self) -> None:
         """Sign out, best effort; never raises. The session stays open (the caller owns it)."""
         if not self._auth.signed_in:
@@ -294,3 +360,16 @@ class UnifiTransport:
             await self._auth.sign_out(self._send, unifi_os=bool(self._unifi_os))
         except Exception as err:  # noqa: BLE001 - logout must never fail a shutdown
             LOGGER.debug("Logout failed: %s", type(err).__name__)
+
+
+def _handshake_error(status: int) -> Exception:
+    """Map a refused upgrade: a lost session, a limit, a console booting, or no stream here."""
+    if status == 401:
+        return _SessionExpiredError("The event stream needs a new session (HTTP 401)")
+    if status == 429:
+        return ScannerRateLimitError(_REQUEST_LIMIT_MESSAGE)
+    if status >= 500:
+        return ScannerConnectionError(f"The event stream is unavailable (HTTP {status})")
+    return ScannerStreamRefusedError(
+        f"The gateway does not open the event stream (HTTP {status})", status=status
+    )

@@ -32,6 +32,8 @@ _NORMALIZERS: dict[Source, Callable[[Mapping[str, Any], Source], LogEntry | None
     Source.EVENT: _legacy,
     Source.ALARM: _legacy,
     Source.IPS: _ips,
+    Source.LIVE: _legacy,
+    Source.LIVE_ALERT: _legacy,
 }
 
 

@@ -69,6 +69,8 @@ SOURCE_LABELS: Final[dict[Source, str]] = {
     Source.EVENT: "event log",
     Source.ALARM: "alarms",
     Source.IPS: "IPS log",
+    Source.LIVE: "event stream",
+    Source.LIVE_ALERT: "event stream alerts",
 }
 _DEVICE_STATUS_LABELS: Final = {
     "healthy": "healthy",

@@ -1,0 +1,82 @@
+"""A sliding window of recent live entries, so aggregate rules work live too.
+
+Each batch of live entries is added to the window and the whole window is analysed by the same
+engine as a scan. A finding counts as *completed* by the batch when one of the batch's entries
+is its newest occurrence: a single-event rule on its entry, an aggregate (password guessing,
+roaming flaps) at the entry that crossed its threshold. Findings the batch did not touch are
+not reported again, however long they stay in the window.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Final
+
+from .aggregations import BRUTE_FORCE_WINDOW_MS, ROAM_FLAP_WINDOW_MS, WAN_FLAP_WINDOW_MS
+from .engine import analyze
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from .catalogue import RuleCatalogue
+    from .health import Thresholds
+    from .models import Finding, LogEntry
+
+WINDOW_SPAN_MS: Final = max(BRUTE_FORCE_WINDOW_MS, ROAM_FLAP_WINDOW_MS, WAN_FLAP_WINDOW_MS)
+"""The longest aggregation window: older entries cannot complete a finding any more."""
+WINDOW_MAX_ENTRIES: Final = 5_000
+"""A bound on the window (and on each analysis) during a burst; the oldest go first."""
+
+
+class LiveWindow:
+    """The live entries of the last ``span_ms``, oldest first."""
+
+    def __init__(
+        self, *, span_ms: int = WINDOW_SPAN_MS, max_entries: int = WINDOW_MAX_ENTRIES
+    ) -> None:
+        """Start empty."""
+        self._span_ms = span_ms
+        self._entries: deque[LogEntry] = deque(maxlen=max_entries)
+
+    def __len__(self) -> int:
+        """Entries held now."""
+        return len(self._entries)
+
+    def completed(
+        self,
+        batch: Sequence[LogEntry],
+        *,
+        catalogue: RuleCatalogue,
+        thresholds: Thresholds,
+        now: datetime,
+        disabled: frozenset[str],
+    ) -> tuple[Finding, ...]:
+        """Add ``batch`` and return the findings one of its entries completed, in report order.
+
+        Pure and synchronous, so a large window can be analysed in an executor.
+        """
+        if not batch:
+            return ()
+        entries = self._entries
+        arrived = sorted(batch, key=_order)
+        if entries and _order(arrived[0]) < _order(entries[-1]):  # a late row: merge in order
+            arrived = sorted([*entries, *arrived], key=_order)
+            entries.clear()
+        entries.extend(arrived)  # past the bound, the oldest fall out
+        horizon = entries[-1].time_ms - self._span_ms
+        while entries and entries[0].time_ms < horizon:
+            entries.popleft()
+        earliest = min(entry.time_ms for entry in batch)
+        analysis = analyze(
+            list(entries), catalogue=catalogue, thresholds=thresholds, now=now, disabled=disabled
+        )
+        return tuple(
+            finding
+            for finding in analysis.findings
+            if int(finding.last_seen.timestamp() * 1000) >= earliest
+        )
+
+
+def _order(entry: LogEntry) -> tuple[int, str, str]:
+    return (entry.time_ms, entry.source, entry.id)
