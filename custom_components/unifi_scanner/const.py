@@ -33,6 +33,9 @@ CONF_MEMORY_WARNING: Final = "memory_warning"
 CONF_MEMORY_CRITICAL: Final = "memory_critical"
 CONF_DISABLED_RULES: Final = "disabled_rules"
 CONF_CATEGORY_MIN_SEVERITY: Final = "category_min_severity"
+CONF_ANNOUNCE_AT_ONCE: Final = "announce_at_once"
+CONF_POLL_INTERVAL: Final = "poll_interval"
+ANNOUNCE_OFF: Final = "off"
 # A category's own minimum severity, in the rules step, as "category_<category>".
 CATEGORY_FIELD_PREFIX: Final = "category_"
 USE_GLOBAL_SEVERITY: Final = "default"
@@ -49,6 +52,11 @@ DEFAULT_MAX_LOOKBACK_DAYS: Final = 7
 MAX_MAX_LOOKBACK_DAYS: Final = 30
 DEFAULT_MIN_SEVERITY: Final = "medium"
 DEFAULT_RETENTION_DAYS: Final = 30
+DEFAULT_ANNOUNCE_AT_ONCE: Final = "severe"
+ANNOUNCE_LEVELS: Final = (ANNOUNCE_OFF, "severe", "medium")
+DEFAULT_POLL_INTERVAL: Final = 60  # seconds, when the event stream is refused
+MIN_POLL_INTERVAL: Final = 30
+MAX_POLL_INTERVAL: Final = 300
 MAX_RETENTION_DAYS: Final = 365
 
 # (option key, default) for the device-health thresholds, in form order.

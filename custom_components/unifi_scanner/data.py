@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import ConfigEntry
 
 from .const import (
+    ANNOUNCE_OFF,
+    CONF_ANNOUNCE_AT_ONCE,
     CONF_CATEGORY_MIN_SEVERITY,
     CONF_CPU_CRITICAL,
     CONF_CPU_WARNING,
@@ -21,14 +23,17 @@ from .const import (
     CONF_MIN_SEVERITY,
     CONF_NOTIFY_SERVICES,
     CONF_PERSISTENT_NOTIFICATION,
+    CONF_POLL_INTERVAL,
     CONF_REPORT_FILES,
     CONF_RETENTION_DAYS,
     CONF_SCAN_INTERVAL,
     CONF_TEMPERATURE_CRITICAL,
     CONF_TEMPERATURE_WARNING,
+    DEFAULT_ANNOUNCE_AT_ONCE,
     DEFAULT_LOOKBACK_HOURS,
     DEFAULT_MAX_LOOKBACK_DAYS,
     DEFAULT_MIN_SEVERITY,
+    DEFAULT_POLL_INTERVAL,
     DEFAULT_RETENTION_DAYS,
     DEFAULT_SCAN_INTERVAL,
     THRESHOLD_DEFAULTS,
@@ -74,6 +79,14 @@ class ScannerOptions:
     thresholds: Thresholds
     disabled_rules: frozenset[str] = frozenset()
     category_min_severity: Mapping[Category, Severity] = field(default_factory=dict)
+    announce_at_once: Severity | None = Severity.SEVERE
+    """The least urgent severity announced live, None when live announcements are off."""
+    poll_interval: timedelta = timedelta(seconds=DEFAULT_POLL_INTERVAL)
+
+    def announces_at_once(self, finding: Finding) -> bool:
+        """Whether ``finding`` is urgent enough to be announced the moment it happens."""
+        level = self.announce_at_once
+        return level is not None and finding.severity.rank <= level.rank
 
     def notifies(self, finding: Finding) -> bool:
         """Whether ``finding`` is urgent enough to notify: its category's minimum, or the global."""
@@ -116,12 +129,23 @@ class ScannerOptions:
                 memory_critical=thresholds[CONF_MEMORY_CRITICAL],
             ),
             disabled_rules=frozenset(options.get(CONF_DISABLED_RULES, ())),
+            announce_at_once=_announce_level(
+                options.get(CONF_ANNOUNCE_AT_ONCE, DEFAULT_ANNOUNCE_AT_ONCE)
+            ),
+            poll_interval=timedelta(seconds=options.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL)),
             category_min_severity={
                 Category(category): Severity(severity)
                 for category, severity in options.get(CONF_CATEGORY_MIN_SEVERITY, {}).items()
                 if category in Category and severity in Severity
             },
         )
+
+
+def _announce_level(value: object) -> Severity | None:
+    """Read the announce-at-once option (``off`` or a severity)."""
+    if value == ANNOUNCE_OFF or value not in Severity:
+        return None
+    return Severity(str(value))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -29,7 +29,9 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import (
+    ANNOUNCE_LEVELS,
     CATEGORY_FIELD_PREFIX,
+    CONF_ANNOUNCE_AT_ONCE,
     CONF_CATEGORY_MIN_SEVERITY,
     CONF_DISABLED_RULES,
     CONF_HTML_NOTIFY_SERVICES,
@@ -38,19 +40,24 @@ from .const import (
     CONF_MIN_SEVERITY,
     CONF_NOTIFY_SERVICES,
     CONF_PERSISTENT_NOTIFICATION,
+    CONF_POLL_INTERVAL,
     CONF_REPORT_FILES,
     CONF_RETENTION_DAYS,
     CONF_SCAN_INTERVAL,
     CONF_SITE,
+    DEFAULT_ANNOUNCE_AT_ONCE,
     DEFAULT_LOOKBACK_HOURS,
     DEFAULT_MAX_LOOKBACK_DAYS,
     DEFAULT_MIN_SEVERITY,
+    DEFAULT_POLL_INTERVAL,
     DEFAULT_RETENTION_DAYS,
     DEFAULT_SCAN_INTERVAL,
     MAX_LOOKBACK_HOURS,
     MAX_MAX_LOOKBACK_DAYS,
+    MAX_POLL_INTERVAL,
     MAX_RETENTION_DAYS,
     MAX_SCAN_INTERVAL,
+    MIN_POLL_INTERVAL,
     MIN_SCAN_INTERVAL,
     SECTION_DELIVERY,
     SECTION_THRESHOLDS,
@@ -106,7 +113,14 @@ def site_schema(sites: Iterable[Site]) -> vol.Schema:
     )
 
 
-_TOP_LEVEL = (CONF_SCAN_INTERVAL, CONF_LOOKBACK_HOURS, CONF_MAX_LOOKBACK_DAYS, CONF_MIN_SEVERITY)
+_TOP_LEVEL = (
+    CONF_SCAN_INTERVAL,
+    CONF_LOOKBACK_HOURS,
+    CONF_MAX_LOOKBACK_DAYS,
+    CONF_MIN_SEVERITY,
+    CONF_ANNOUNCE_AT_ONCE,
+    CONF_POLL_INTERVAL,
+)
 _DELIVERY = (
     CONF_PERSISTENT_NOTIFICATION,
     CONF_NOTIFY_SERVICES,
@@ -120,6 +134,7 @@ _INTEGERS = frozenset(
         CONF_LOOKBACK_HOURS,
         CONF_MAX_LOOKBACK_DAYS,
         CONF_RETENTION_DAYS,
+        CONF_POLL_INTERVAL,
         *(key for key, _ in THRESHOLD_DEFAULTS),
     }
 )
@@ -170,6 +185,16 @@ def options_schema(notify_services: list[str]) -> vol.Schema:
                     translation_key=CONF_MIN_SEVERITY,
                     mode=SelectSelectorMode.DROPDOWN,
                 )
+            ),
+            vol.Required(CONF_ANNOUNCE_AT_ONCE, default=DEFAULT_ANNOUNCE_AT_ONCE): SelectSelector(
+                SelectSelectorConfig(
+                    options=list(ANNOUNCE_LEVELS),
+                    translation_key=CONF_ANNOUNCE_AT_ONCE,
+                    mode=SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Required(CONF_POLL_INTERVAL, default=DEFAULT_POLL_INTERVAL): _number(
+                MIN_POLL_INTERVAL, MAX_POLL_INTERVAL, "s"
             ),
             vol.Required(SECTION_DELIVERY): section(
                 vol.Schema(

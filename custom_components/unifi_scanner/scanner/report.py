@@ -15,7 +15,7 @@ from .models import Category, Finding, HealthSummary, Severity, ThreatSummary
 from .quiet import NOTHING_QUIET, split_muted
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from .models import Analysis, KeyVariant, SkippedRows, Source
     from .quiet import Mute, MutedFinding, Quieting
@@ -53,6 +53,8 @@ class Report:
     """Log entries of rules the user turned off."""
     ignored_findings: int = 0
     """Findings of rules the user turned off."""
+    announced: Mapping[str, datetime] = MappingProxyType({})
+    """Finding id → when the live path announced it; this report does not announce it again."""
 
     def is_open(self, finding: Finding) -> bool:
         """Whether ``finding`` still needs attention (not acknowledged; muted ones are apart)."""
@@ -100,7 +102,7 @@ def _finding_order(finding: Finding) -> tuple[int, datetime, str]:
     return (finding.severity.rank, finding.first_seen, finding.rule_id)
 
 
-def build_report(
+def build_report(  # noqa: PLR0913 - one keyword per part of a report
     analysis: Analysis,
     *,
     gateway: str,
@@ -110,11 +112,12 @@ def build_report(
     generated_at: datetime,
     skipped: Mapping[Source, SkippedRows] | None = None,
     quieting: Quieting = NOTHING_QUIET,
+    announced: Mapping[str, datetime] | None = None,
 ) -> Report:
     """Place ``analysis`` in time and count it; raises ``ValueError`` on naive datetimes.
 
     Findings that the mutes silence at ``generated_at`` are set apart; acknowledged ids are
-    kept for the findings of this report that carry them.
+    kept for the findings of this report that carry them, and so are the live announcements.
     """
     unknown = dict(sorted(analysis.unknown_keys.items(), key=lambda item: (-item[1], item[0])))
     report = Report(
@@ -134,8 +137,34 @@ def build_report(
         skipped=MappingProxyType(dict(skipped or {})),
         ignored_entries=analysis.ignored_entries,
         ignored_findings=analysis.ignored_findings,
+        announced=MappingProxyType(dict(announced or {})),
     )
     return apply_quieting(report, quieting)
+
+
+def with_live(
+    report: Report,
+    findings: Iterable[Finding],
+    announced: Mapping[str, datetime],
+    quieting: Quieting,
+    *,
+    now: datetime,
+) -> Report:
+    """Return ``report`` with the findings announced live since it was made counted in.
+
+    A finding the report already holds stays as the report has it (its count covers the
+    report's period); the live path adds what is new, and when each was announced.
+    """
+    held = {finding.finding_id for finding in report.findings} | {
+        item.finding.finding_id for item in report.muted
+    }
+    added = tuple(finding for finding in findings if finding.finding_id not in held)
+    merged = replace(
+        report,
+        findings=(*report.findings, *added),
+        announced=MappingProxyType({**report.announced, **announced}),
+    )
+    return apply_quieting(merged, quieting, now=now)
 
 
 def apply_quieting(report: Report, quieting: Quieting, *, now: datetime | None = None) -> Report:
@@ -147,6 +176,7 @@ def apply_quieting(report: Report, quieting: Quieting, *, now: datetime | None =
     every = (*report.findings, *(item.finding for item in report.muted))
     kept, muted, ended = split_muted(every, quieting.mutes, now or report.generated_at)
     findings = tuple(sorted(kept, key=_finding_order))
+    kept_ids = {finding.finding_id for finding in findings}
     by_severity = dict.fromkeys(Severity, 0)
     by_category = dict.fromkeys(Category, 0)
     for finding in findings:
@@ -159,5 +189,8 @@ def apply_quieting(report: Report, quieting: Quieting, *, now: datetime | None =
         counts_by_category=MappingProxyType(by_category),
         muted=tuple(sorted(muted, key=lambda item: _finding_order(item.finding))),
         mutes_ended=ended,
-        acknowledged=quieting.acknowledged & {finding.finding_id for finding in findings},
+        acknowledged=quieting.acknowledged & kept_ids,
+        announced=MappingProxyType(
+            {key: at for key, at in report.announced.items() if key in kept_ids}
+        ),
     )

@@ -51,10 +51,13 @@ def _num(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
-def _finding_dict(finding: Finding, *, acknowledged: bool = False) -> dict[str, Any]:
+def _finding_dict(
+    finding: Finding, *, acknowledged: bool = False, announced: datetime | None = None
+) -> dict[str, Any]:
     return {
         "finding_id": finding.finding_id,
         "acknowledged": acknowledged,
+        "announced_at": announced.isoformat() if announced else None,
         "rule_id": _str(finding.rule_id, LEN_NAME),
         "severity": finding.severity.value,
         "category": finding.category.value,
@@ -124,7 +127,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             key.value: count for key, count in report.counts_by_category.items()
         },
         "findings": [
-            _finding_dict(finding, acknowledged=not report.is_open(finding))
+            _finding_dict(
+                finding,
+                acknowledged=not report.is_open(finding),
+                announced=report.announced.get(finding.finding_id),
+            )
             for finding in report.findings
         ],
         "muted": [

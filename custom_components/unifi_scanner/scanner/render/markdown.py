@@ -72,6 +72,7 @@ def _md_head(view: View) -> str:
 
 def _md_finding(item: FindingView) -> str:
     mark = f" _({ACKNOWLEDGED})_" if item.acknowledged else ""
+    mark += f" _({item.announced})_" if item.announced else ""
     if item.severity is Severity.LOW:
         subject = f" — {_md(item.subject)}" if item.subject else ""
         times = f" ({TIMES}{item.count})" if item.count > 1 else ""

@@ -44,6 +44,7 @@ def _wrap(text: str, width: int, indent: str, subsequent: str | None = None) -> 
 
 def _text_finding(item: FindingView, number: int, width: int) -> list[str]:
     mark = f" [{ACKNOWLEDGED}]" if item.acknowledged else ""
+    mark += f" [{item.announced}]" if item.announced else ""
     if item.severity is Severity.LOW:
         subject = f" — {item.subject}" if item.subject else ""
         times = f" ({TIMES}{item.count})" if item.count > 1 else ""

@@ -64,6 +64,8 @@ CATEGORY_LABELS: Final[dict[Category, str]] = {
     Category.PERFORMANCE: "Performance",
     Category.HEALTH: "Device health",
 }
+ANNOUNCED_AT: Final = "announced at {time}"
+"""Marks a finding the live path announced before its report was made."""
 SOURCE_LABELS: Final[dict[Source, str]] = {
     Source.SYSTEM_LOG: "system log",
     Source.EVENT: "event log",
@@ -118,6 +120,8 @@ class FindingView:
     first_seen: str
     last_seen: str
     acknowledged: bool = False
+    announced: str = ""
+    """"announced at 14:02" when the live path announced it already, else empty."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -250,7 +254,13 @@ def _ended_view(mute: Mute, tz: tzinfo) -> str:
     return f"{what} (ended {ended})"
 
 
-def _finding_view(finding: Finding, tz: tzinfo, *, acknowledged: bool = False) -> FindingView:
+def _finding_view(
+    finding: Finding,
+    tz: tzinfo,
+    *,
+    acknowledged: bool = False,
+    announced: datetime | None = None,
+) -> FindingView:
     title = plain(finding.title, LEN_TITLE) or plain(finding.rule_id, LEN_NAME) or "Finding"
     return FindingView(
         severity=finding.severity,
@@ -268,6 +278,9 @@ def _finding_view(finding: Finding, tz: tzinfo, *, acknowledged: bool = False) -
         first_seen=format_time(finding.first_seen, tz),
         last_seen=format_time(finding.last_seen, tz),
         acknowledged=acknowledged,
+        announced=""
+        if announced is None
+        else ANNOUNCED_AT.format(time=announced.astimezone(tz).strftime("%H:%M")),
     )
 
 
@@ -334,7 +347,12 @@ def build_view(report: Report, tz: tzinfo) -> View:
         nothing_new=report.nothing_new,
         entry_count=report.entry_count,
         findings=tuple(
-            _finding_view(finding, tz, acknowledged=not report.is_open(finding))
+            _finding_view(
+                finding,
+                tz,
+                acknowledged=not report.is_open(finding),
+                announced=report.announced.get(finding.finding_id),
+            )
             for finding in report.findings
         ),
         severity_counts=tuple(
