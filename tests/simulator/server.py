@@ -20,7 +20,7 @@ import math
 import re
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self, cast
 
@@ -30,7 +30,7 @@ from .captured import in_window, render_captured, sort_key
 from .catalog import V2_CATEGORIES
 from .events import EventFactory, Occurrence, to_ms
 from .faults import Faults, Gate, Mode
-from .live import LiveStreams
+from .live import HUGE_FRAME_BYTES, LiveStreams
 from .scenario import Scenario, SiteSpec, load_scenario
 from .tls import server_ssl_context
 
@@ -61,6 +61,7 @@ API_KEY_HEADER = "X-API-KEY"
 DEFAULT_API_KEY = "sImK3y7Qx2Lm9Vb1Nc8Rt5Wz0Yh6pE4u"
 """A made-up key shaped like a console's: 32 URL-safe characters."""
 _STREAM_ROUTE = re.compile(r"^/wss/s/(?P<site>[^/]+)/events$")
+_HUGE_FRAME_KEYS = ("EVT_AP_Lost_Contact", "EVT_IPS_IpsAlert")
 _NOT_FOUND_HTML = (
     "<!doctype html><html><head><title>404 Not Found</title></head>"
     "<body><h1>Not Found</h1></body></html>"
@@ -302,27 +303,55 @@ class GatewaySimulator:
         *,
         at: dt.datetime | None = None,
         site: str = "default",
+        live_only: bool = False,
         **fields: Any,
     ) -> dict[str, Any]:
-        """Add one occurrence to every store that keeps it; return the legacy item.
+        """Add one occurrence to every store that keeps it and push it live; return the legacy item.
 
-        `fields` override generated ones; `device=` picks the device by name or MAC.
+        `fields` override generated ones; `device=` picks the device by name or MAC. With
+        `live_only` the occurrence is only pushed to open sockets and filed in no store, as
+        Network 10 sends Wi-Fi client events (EVT_WU_Connected, EVT_WU_Roam) only there.
+        """
+        return self.append_events((key, fields), at=at, site=site, live_only=live_only)[0]
+
+    def append_events(
+        self,
+        *events: str | tuple[str, Mapping[str, Any]],
+        at: dt.datetime | None = None,
+        site: str = "default",
+        live_only: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Like `append_event` for several keys at once, pushed together in one `events` frame.
+
+        Each item is a key, or a key and its field overrides. Consoles batch rows this way, so
+        a client must take every row of a frame's `data`. Returns the legacy items in order.
         """
         state = self._sites[site]
         when = to_ms(at or self._now())
-        occ = state.factory.build(key, when, **fields)
-        state.add(occ)
-        self.live.push(site, [occ.legacy])
-        return occ.legacy
+        rows = []
+        for event in events:
+            key, fields = (event, {}) if isinstance(event, str) else event
+            occ = state.factory.build(key, when, **fields)
+            if not live_only:
+                state.add(occ)
+            rows.append(occ.legacy)
+        self.live.push(site, rows)
+        return rows
 
     def append_ips_alert(
         self, *, at: dt.datetime | None = None, site: str = "default", **fields: Any
     ) -> dict[str, Any]:
-        """Add one IPS alert (also an event, alarm and v2 entry); return the IPS row."""
+        """Add one IPS alert (also an event, alarm and v2 entry); return the IPS row.
+
+        Open sockets get its legacy row in an `events` frame and, when it makes an alarm, the
+        alarm row in an `alert` frame right after.
+        """
         state = self._sites[site]
         occ = state.factory.build("EVT_IPS_IpsAlert", to_ms(at or self._now()), **fields)
         state.add(occ)
         self.live.push(site, [occ.legacy])
+        if occ.alarm is not None:
+            self.live.push_alert(site, [occ.alarm])
         assert occ.ips is not None
         return occ.ips
 
@@ -334,6 +363,40 @@ class GatewaySimulator:
         self._sites[site].file(source, row)
         if source == "event":
             self.live.push(site, [row])
+
+    def push_huge_frame(
+        self, *keys: str, site: str = "default", min_bytes: int = HUGE_FRAME_BYTES
+    ) -> list[dict[str, Any]]:
+        """Push one `events` frame of at least `min_bytes` (over 5 MiB); return its rows.
+
+        The rows are fresh occurrences of `keys` (an AP lost contact and an IPS alert when none
+        are given) filed in no store; the last carries the padding (`live.PADDING_FIELD`). A
+        client with aiohttp's default 4 MiB `max_msg_size` fails, one with a raised limit reads
+        the frame and should take every returned row.
+        """
+        state = self._sites[site]
+        when = to_ms(self._now())
+        built = [state.factory.build(key, when) for key in keys or _HUGE_FRAME_KEYS]
+        return self.live.push_huge(site, [occ.legacy for occ in built], min_bytes=min_bytes)
+
+    def push_garbage(
+        self,
+        *,
+        key: str = "EVT_AP_Lost_Contact",
+        decoy_key: str = "EVT_IPS_IpsAlert",
+        site: str = "default",
+    ) -> list[dict[str, Any]]:
+        """Push `live.garbage_frames` to every socket of `site`; return the rows to take.
+
+        A correct client takes one row, a fresh `key` occurrence, and leaves the `decoy_key`
+        occurrence alone (it is only inside frames no client should read). Neither is filed in
+        a store.
+        """
+        state = self._sites[site]
+        when = to_ms(self._now())
+        valid = state.factory.build(key, when).legacy
+        decoy = state.factory.build(decoy_key, when).legacy
+        return self.live.push_garbage(site, valid, decoy)
 
     def set_devices(self, devices: list[dict[str, Any]], *, site: str = "default") -> None:
         """Replace what `stat/device` returns (raw gateway dicts, used as given)."""
