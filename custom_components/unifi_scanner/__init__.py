@@ -31,6 +31,7 @@ from .const import CONF_AUTH_METHOD, CONF_SITE, DOMAIN, LOGGER
 from .coordinator import UnifiScannerCoordinator, as_ha_error, login_cool_down
 from .data import UnifiScannerConfigEntry, UnifiScannerRuntimeData
 from .delivery import delivery_issue_id
+from .live import LiveAlerts
 from .phone_actions import async_setup_phone_actions
 from .scanner.auth import ApiKey, AuthMethod, Credentials, LocalAccount
 from .scanner.catalogue import RuleCatalogue, load_catalogue
@@ -132,14 +133,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry)
         gateway=gateway,
         catalogue=hass.data[CATALOGUE_KEY],
     )
+    live = LiveAlerts(coordinator, capabilities)
     entry.runtime_data = UnifiScannerRuntimeData(
-        client=client, coordinator=coordinator, capabilities=capabilities, gateway=gateway
+        client=client,
+        coordinator=coordinator,
+        capabilities=capabilities,
+        gateway=gateway,
+        live=live,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     entry.async_create_background_task(
         hass, coordinator.async_refresh(), name=f"{DOMAIN} first scan {entry.title}"
     )
+    live.start(entry)
     return True
 
 
@@ -158,8 +165,9 @@ async def async_migrate_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntr
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: UnifiScannerConfigEntry) -> None:  # noqa: ARG001
-    """Apply a new scan interval; everything else is read at the next scan."""
+    """Apply a new scan and poll interval; everything else is read when next needed."""
     entry.runtime_data.coordinator.apply_options()
+    entry.runtime_data.live.apply_options(entry.runtime_data.coordinator.options)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: UnifiScannerConfigEntry) -> bool:

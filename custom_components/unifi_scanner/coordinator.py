@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_HOST
@@ -28,21 +29,27 @@ from .scanner.exceptions import (
     ScannerError,
     ScannerRateLimitError,
 )
+from .scanner.normalize import with_rows
 from .scanner.report import build_report
 from .scanner.sanitize import clean
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
 
     from homeassistant.core import HomeAssistant
 
-    from .checkpoint import CheckpointStore
+    from .checkpoint import CheckpointStore, LiveRow
     from .data import UnifiScannerConfigEntry
     from .scanner.catalogue import RuleCatalogue
     from .scanner.client import UnifiClient
     from .scanner.engine import Thresholds
     from .scanner.models import Analysis, FetchResult, GatewayInfo, LogEntry
+    from .scanner.report import Report
     from .scanner.watermark import Checkpoint
+
+ANNOUNCED_LIVE_GRACE = timedelta(hours=6)
+"""How long a live announcement waits for the log to show what the stream already told."""
 
 
 # After the gateway refused a login for too many attempts, nothing is sent to it for this long
@@ -131,6 +138,10 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         # the first-run look-back window has moved on since.
         self._retry_since: datetime | None = None
         self._cool_down_until: datetime | None = None
+        self.analysis_lock = asyncio.Lock()
+        """Held while a scan or the live path runs the engine or changes what was announced."""
+        self.delivering: frozenset[str] = frozenset()
+        """Ids of the findings the report in flight announces (the live path leaves them)."""
 
     @property
     def options(self) -> ScannerOptions:
@@ -221,6 +232,9 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             self._cool_down_until = now + login_cool_down(err)
             raise
         self._cool_down_until = None
+        stream_rows = state.live_rows
+        if stream_rows:
+            fetched = replace(fetched, entries=with_rows(fetched.entries, stream_rows))
         run = partial(
             _select_and_analyze,
             fetched,
@@ -232,11 +246,12 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         )
         # A big backlog is filtered and analysed off the event loop (100 000 entries take
         # hundreds of milliseconds); the usual hourly handful is not worth a thread hop.
-        new, analysis = (
-            await self.hass.async_add_executor_job(run)
-            if len(fetched.entries) > LARGE_BATCH
-            else run()
-        )
+        async with self.analysis_lock:
+            new, analysis = (
+                await self.hass.async_add_executor_job(run)
+                if len(fetched.entries) > LARGE_BATCH
+                else run()
+            )
         period_start = since
         if checkpoint.last_success is not None:
             period_start = max(checkpoint.last_success, now - options.max_lookback)
@@ -250,12 +265,33 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             skipped=fetched.skipped,
             quieting=state.quieting_for_next_report,
         )
-        fresh = fresh_findings(report, state.reported_state)
+        async with self.analysis_lock:  # what the live path announced until now is not news
+            announced = self.store.state.announced_live
+            report = replace(
+                report,
+                announced=MappingProxyType(
+                    {
+                        f.finding_id: announced[f.finding_id]
+                        for f in report.findings
+                        if f.finding_id in announced
+                    }
+                ),
+            )
+            fresh = tuple(
+                finding
+                for finding in fresh_findings(report, state.reported_state)
+                if finding.finding_id not in announced
+            )
+            if deliver:
+                self.delivering = frozenset(finding.finding_id for finding in fresh)
         if not deliver:
             return ScanResult(
                 report=report, fresh=fresh, new_entries=len(new), delivery=None, committed=False
             )
-        outcome = await self.delivery.async_deliver(report, fresh, options)
+        try:
+            outcome = await self.delivery.async_deliver(report, fresh, options)
+        finally:
+            self.delivering = frozenset()
         if not outcome.ok:
             self._retry_since = since
             LOGGER.warning(
@@ -272,6 +308,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             await self.hass.async_add_executor_job(advance) if len(new) > LARGE_BATCH else advance()
         )
         reported = frozenset(state_key(finding) for finding in report.findings if finding.ongoing)
+        covered = {_row_key(item) for item in stream_rows}
         await self.store.async_update(
             lambda current: settled(
                 replace(
@@ -280,6 +317,10 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
                     last_report_at=now if fresh else current.last_report_at,
                     reported_state=reported,
                     announced=current.announced + len(fresh),
+                    announced_live=_still_pending(current.announced_live, report, fetched.until),
+                    live_rows=tuple(
+                        item for item in current.live_rows if _row_key(item) not in covered
+                    ),
                 ),
                 report,
             )
@@ -317,6 +358,30 @@ def _select_and_analyze(
 def _advance(checkpoint: Checkpoint, new: list[LogEntry], now: datetime) -> Checkpoint:
     """Return the checkpoint after ``new`` was delivered at ``now``."""
     return checkpoint.advance((e.source, e.id, e.time_ms) for e in new).committed(now)
+
+
+def _still_pending(
+    announced: Mapping[str, datetime], report: Report, until: datetime
+) -> Mapping[str, datetime]:
+    """Keep the live announcements a delivered report has not covered yet.
+
+    One announced after the report's end is not covered; nor one the report lacks because
+    the log had not caught up with the stream, for up to ``ANNOUNCED_LIVE_GRACE``.
+    """
+    in_report = {finding.finding_id for finding in report.findings}
+    return MappingProxyType(
+        {
+            finding_id: at
+            for finding_id, at in announced.items()
+            if at > until or (finding_id not in in_report and at > until - ANNOUNCED_LIVE_GRACE)
+        }
+    )
+
+
+def _row_key(item: LiveRow) -> tuple[str, object, object]:
+    """Identify a kept stream row across Store updates (its source, id and time)."""
+    source, row = item
+    return source, row.get("_id"), row.get("time")
 
 
 def _consume(future: asyncio.Future[ScanResult]) -> None:

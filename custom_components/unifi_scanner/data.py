@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from .coordinator import UnifiScannerCoordinator
+    from .live import LiveAlerts
     from .scanner.client import UnifiClient
     from .scanner.models import Capabilities, Finding, GatewayInfo
     from .scanner.report import Report
@@ -61,6 +62,7 @@ class UnifiScannerRuntimeData:
     coordinator: UnifiScannerCoordinator
     capabilities: Capabilities
     gateway: GatewayInfo
+    live: LiveAlerts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -33,7 +33,7 @@ from .const import (
 from .data import DeliveryOutcome
 from .findings import finding_data, inert, report_summary, state_key
 from .report_files import reports_dir, write_report_files
-from .scanner.render import render_html, render_markdown, render_title
+from .scanner.render import render_alert, render_html, render_markdown, render_title
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -151,6 +151,29 @@ class ReportDelivery:
         outcome = DeliveryOutcome(results=results, notified=notify and any(results.values()))
         self._announce(report, fresh, findings=outcome.ok)
         return outcome
+
+    async def async_alert(self, findings: list[Finding], options: ScannerOptions) -> bool:
+        """Announce findings of the live path in one message; say whether every channel took it.
+
+        The persistent notification has its own id, so an alert never replaces the report on
+        show; the companion app gets the buttons of the most urgent finding.
+        """
+        title, body = render_alert(findings, tz=dt_util.get_default_time_zone())
+        rendered = _Rendered(title=title, notification=body, notify=body, html=None, markdown=None)
+        ok = True
+        if options.persistent_notification:
+            persistent_notification.async_create(
+                self._hass,
+                body,
+                title=title,
+                notification_id=f"{DOMAIN}_{self._entry.entry_id}_live",
+            )
+        top = min(findings, key=lambda finding: finding.severity.rank)
+        for service in options.notify_targets:
+            ok &= await self._notify(
+                service, rendered, html=False, actions=self._phone_actions(service, top)
+            )
+        return ok
 
     def committed(self) -> None:
         """Forget what was announced: the checkpoint now excludes those entries."""

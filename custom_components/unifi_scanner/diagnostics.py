@@ -98,7 +98,13 @@ async def async_get_config_entry_diagnostics(
         },
         "gateway": asdict(runtime.gateway),
         "capabilities": asdict(runtime.capabilities),
-        "checkpoint": coordinator.store.state.to_dict(),
+        # The kept stream rows are gateway data: counted under "live", not dumped.
+        "checkpoint": {
+            key: value
+            for key, value in coordinator.store.state.to_dict().items()
+            if key != "live_rows"
+        },
+        "live": runtime.live.diagnostics,
         "last_scan_attempt": coordinator.last_attempt.isoformat()
         if coordinator.last_attempt
         else None,

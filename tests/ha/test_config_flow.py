@@ -574,6 +574,8 @@ def _options_input(**overrides: Any) -> dict[str, Any]:
         "lookback_hours": 12,
         "max_lookback_days": 3,
         CONF_MIN_SEVERITY: "severe",
+        "announce_at_once": "medium",
+        "poll_interval": 120.0,
         SECTION_DELIVERY: {
             "persistent_notification": False,
             CONF_NOTIFY_SERVICES: ["phone"],
@@ -626,6 +628,8 @@ async def test_options_flow(hass: HomeAssistant) -> None:
         "lookback_hours": 12,
         "max_lookback_days": 3,
         CONF_MIN_SEVERITY: "severe",
+        "announce_at_once": "medium",
+        "poll_interval": 120,
         "persistent_notification": False,
         CONF_NOTIFY_SERVICES: ["phone"],
         "html_notify_services": [],
@@ -639,6 +643,7 @@ async def test_options_flow(hass: HomeAssistant) -> None:
         "memory_critical": 90,
     }
     assert type(entry.options[CONF_SCAN_INTERVAL]) is int
+    assert type(entry.options["poll_interval"]) is int
 
 
 async def test_options_flow_defaults(hass: HomeAssistant) -> None:

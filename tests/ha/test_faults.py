@@ -540,7 +540,7 @@ async def test_older_schema_keeps_its_marks(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert ir.async_get(hass).issues == {}
-    assert hass_storage[key]["minor_version"] == 2
+    assert hass_storage[key]["minor_version"] == 3
     assert hass_storage[key]["data"]["mutes"] == []
     assert hass_storage[key]["data"]["acknowledged"] == {}
     assert len(phone) == 1

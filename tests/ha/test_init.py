@@ -254,7 +254,7 @@ async def test_older_minor_version_is_migrated(
     assert state.reported_state == frozenset()
     assert state.mutes == ()
     assert dict(state.acknowledged) == {}
-    assert hass_storage[key]["minor_version"] == 2
+    assert hass_storage[key]["minor_version"] == 3
     assert ir.async_get(hass).issues == {}
 
 

@@ -72,16 +72,19 @@ class LiveFeed:
         *,
         settings: FeedSettings,
         clock_ms: Callable[[], int],
+        on_change: Callable[[], None] = lambda: None,
     ) -> None:
-        """Bind to the site's client; nothing runs until ``run``."""
+        """Bind to the client; ``on_change`` hears when ``working`` or ``mode`` may change."""
         self._client = client
         self._on_entries = on_entries
+        self._on_change = on_change
         self.settings = settings
         self._clock_ms = clock_ms
         self.stream = EventStream(
             client,
             self._stream_rows,
             on_open=self._caught_up,
+            on_change=on_change,
             backoff=Backoff(first=settings.backoff_first, longest=settings.backoff_longest),
             clock_ms=clock_ms,
         )
@@ -116,6 +119,7 @@ class LiveFeed:
                         self.settings.poll_interval,
                     )
                 self.mode = FeedMode.POLLING
+                self._on_change()
             await self._poll_for(self.settings.socket_retry)
 
     async def _poll_for(self, duration: float) -> None:
@@ -134,6 +138,7 @@ class LiveFeed:
         if self.mode is FeedMode.POLLING:
             LOGGER.info("%s opens the event stream again; polling stops", self._client.host)
         self.mode = FeedMode.STREAM
+        self._on_change()
         await self._read_log()
 
     async def _read_log(self) -> None:
@@ -147,7 +152,9 @@ class LiveFeed:
             self._poll_failed(err)
             return
         self.polls.reads += 1
-        self.polls.last_ok = True
+        if not self.polls.last_ok:
+            self.polls.last_ok = True
+            self._on_change()
         if self._poll_failure_logged:
             LOGGER.info("Reading the log of %s works again", self._client.host)
             self._poll_failure_logged = False
@@ -156,7 +163,9 @@ class LiveFeed:
 
     def _poll_failed(self, err: ScannerError | None = None) -> None:
         self.polls.failures += 1
-        self.polls.last_ok = False
+        if self.polls.last_ok:
+            self.polls.last_ok = False
+            self._on_change()
         if not self._poll_failure_logged:
             self._poll_failure_logged = True
             LOGGER.warning(

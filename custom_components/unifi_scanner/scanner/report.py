@@ -102,7 +102,7 @@ def _finding_order(finding: Finding) -> tuple[int, datetime, str]:
     return (finding.severity.rank, finding.first_seen, finding.rule_id)
 
 
-def build_report(  # noqa: PLR0913 - one keyword per part of a report
+def build_report(
     analysis: Analysis,
     *,
     gateway: str,
@@ -112,12 +112,11 @@ def build_report(  # noqa: PLR0913 - one keyword per part of a report
     generated_at: datetime,
     skipped: Mapping[Source, SkippedRows] | None = None,
     quieting: Quieting = NOTHING_QUIET,
-    announced: Mapping[str, datetime] | None = None,
 ) -> Report:
     """Place ``analysis`` in time and count it; raises ``ValueError`` on naive datetimes.
 
     Findings that the mutes silence at ``generated_at`` are set apart; acknowledged ids are
-    kept for the findings of this report that carry them, and so are the live announcements.
+    kept for the findings of this report that carry them.
     """
     unknown = dict(sorted(analysis.unknown_keys.items(), key=lambda item: (-item[1], item[0])))
     report = Report(
@@ -137,7 +136,6 @@ def build_report(  # noqa: PLR0913 - one keyword per part of a report
         skipped=MappingProxyType(dict(skipped or {})),
         ignored_entries=analysis.ignored_entries,
         ignored_findings=analysis.ignored_findings,
-        announced=MappingProxyType(dict(announced or {})),
     )
     return apply_quieting(report, quieting)
 

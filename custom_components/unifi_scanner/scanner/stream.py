@@ -100,6 +100,7 @@ class EventStream:
         on_rows: RowsHandler,
         *,
         on_open: Callable[[], Awaitable[None]],
+        on_change: Callable[[], None] = lambda: None,
         backoff: Backoff | None = None,
         clock_ms: Callable[[], int],
     ) -> None:
@@ -107,6 +108,7 @@ class EventStream:
         self._transport = transport
         self._on_rows = on_rows
         self._on_open = on_open
+        self._on_change = on_change
         self.backoff = backoff or Backoff()
         self._clock_ms = clock_ms
         self.counters = StreamCounters()
@@ -138,6 +140,7 @@ class EventStream:
             LOGGER.info("The event stream of %s is back", self._transport.host)
             self._lost_logged = False
         self.backoff.reset()
+        self._on_change()
         try:
             await self._on_open()
             async for message in socket:
@@ -147,6 +150,7 @@ class EventStream:
                     break
         finally:
             counters.connected = False
+            self._on_change()
             await socket.close()
         self._lost(socket.exception())
 

@@ -16,7 +16,7 @@ from .legacy import _legacy
 from .system_log import _system_log
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 
 def _ips(item: Mapping[str, Any], _source: Source) -> LogEntry | None:
@@ -131,6 +131,17 @@ def sort_entries(entries: list[LogEntry]) -> None:
             start = index - 1
         last = index
     entries[start : last + 1] = sorted(entries[start : last + 1], key=_tie_key)
+
+
+def with_rows(
+    entries: Sequence[LogEntry], rows: Iterable[tuple[Source, Mapping[str, Any]]]
+) -> tuple[LogEntry, ...]:
+    """Return ``entries`` with kept raw rows (stream-only ones) normalised in, in entry order."""
+    merged = list(entries)
+    for source, row in rows:
+        merged += normalize_entries((row,), source)
+    sort_entries(merged)
+    return tuple(merged)
 
 
 class EntryCollector:

@@ -8,6 +8,7 @@ template delimiters. Gateway data is only ever a *value*, never a template or a 
 
 from __future__ import annotations
 
+from .alert import render_alert
 from .data import report_to_dict
 from .html import render_html
 from .markdown import render_markdown
@@ -20,6 +21,7 @@ __all__ = [
     "PRODUCT",
     "SEVERITY_LABELS",
     "VERSION",
+    "render_alert",
     "render_html",
     "render_markdown",
     "render_text",
