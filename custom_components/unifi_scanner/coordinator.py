@@ -32,6 +32,7 @@ from .scanner.exceptions import (
 from .scanner.normalize import with_rows
 from .scanner.report import build_report
 from .scanner.sanitize import clean
+from .scanner.transport import login_cool_down as scanner_cool_down
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,13 +53,6 @@ ANNOUNCED_LIVE_GRACE = timedelta(hours=6)
 """How long a live announcement waits for the log to show what the stream already told."""
 
 
-# After the gateway refused a login for too many attempts, nothing is sent to it for this long
-# (or as long as it asked): each attempt during its lockout would only prolong it. Scheduled
-# scans are at least this far apart, so only scans asked for in between are refused.
-RATE_LIMIT_COOL_DOWN = timedelta(minutes=15)
-MAX_COOL_DOWN = timedelta(hours=1)
-
-
 def translate_error(err: ScannerError) -> tuple[str, dict[str, str]]:
     """Return the translation key and placeholders that describe a scanner error."""
     if isinstance(err, ScannerAuthenticationError):
@@ -70,10 +64,8 @@ def translate_error(err: ScannerError) -> tuple[str, dict[str, str]]:
 
 
 def login_cool_down(err: ScannerRateLimitError) -> timedelta:
-    """How long to leave the gateway's login alone after it refused with its login limit."""
-    if err.retry_after:  # the gateway's own hint, within reason
-        return timedelta(seconds=min(err.retry_after, MAX_COOL_DOWN.total_seconds()))
-    return RATE_LIMIT_COOL_DOWN
+    """How long to leave the gateway alone after it refused with its limit (scans and setup)."""
+    return timedelta(seconds=scanner_cool_down(err))
 
 
 def as_ha_error(

@@ -1,4 +1,4 @@
-"""A quick run of ``scripts/bench --ha``: the real integration, a small backlog, one run."""
+"""Quick runs of ``scripts/bench --ha`` and ``--live``: the real integration, small sizes."""
 
 from __future__ import annotations
 
@@ -25,3 +25,28 @@ def test_bench_ha_rejects_bad_arguments() -> None:
     result = run_script("bench", "--ha", "--backlog", "lots", timeout=60)
     assert result.returncode == 2
     assert "--backlog" in result.stderr
+
+
+def test_bench_live_prints_each_figure_next_to_its_target() -> None:
+    # One restart: each waits out the real reconnect backoff (15 s and more).
+    result = run_script("bench", "--live", "--pushes", "20", "--restarts", "1", timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "UniFi Scanner live alerts through Home Assistant 20" in out
+    assert ": 20 pushes, 1 restart\n" in out
+    for figure, target in (
+        ("push to event (p50)", "<=    250 ms"),
+        ("push to event (p99)", "<=   1000 ms"),
+        ("longest loop block (worst)", "<=     50 ms"),
+        ("restart to alert (median)", "<=     20 s"),
+        ("restart to alert (worst)", "<=     20 s"),
+    ):
+        (row,) = (line for line in out.splitlines() if line.startswith(f"| {figure}"))
+        assert target in row
+        assert row.rstrip().endswith(("| PASS   |", "| MISS   |"))
+
+
+def test_bench_live_rejects_bad_arguments() -> None:
+    result = run_script("bench", "--live", "--pushes", "0", timeout=60)
+    assert result.returncode == 2
+    assert "--pushes" in result.stderr

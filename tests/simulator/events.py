@@ -565,6 +565,10 @@ class EventFactory:
             }
         if "CLIENT" in params and "hostname" in legacy:
             params["CLIENT"]["name"] = params["CLIENT"]["hostname"] = legacy["hostname"]
+        if "DEVICE" in params:  # a device given as legacy fields is the v2 twin's device too
+            role = next((r for r in ("ap", "sw", "gw") if f"{r}_name" in legacy), None)
+            if role is not None:
+                params["DEVICE"] |= {"id": legacy[role], "name": legacy[f"{role}_name"]}
         extra = {name.lstrip("_"): params.pop(name) for name in list(params) if name[0] == "_"}
         entry: dict[str, Any] = {
             "id": self._object_id(legacy["time"]),

@@ -51,8 +51,8 @@ def parse_frame(frame: str | bytes) -> tuple[Source, list[dict[str, Any]]] | Non
 class Backoff:
     """Exponential delays with jitter between reconnects: ``first`` doubling up to ``longest``.
 
-    The jitter (up to a quarter of the step, added) keeps many Home Assistant instances from
-    reconnecting to one console in lockstep after it restarted.
+    The jitter (up to a quarter of the step, taken off so no wait exceeds its step) keeps many
+    Home Assistant instances from reconnecting to one console in lockstep after it restarted.
     """
 
     first: float = 15.0
@@ -63,7 +63,7 @@ class Backoff:
         """Return the delay before the next attempt; each call doubles the step."""
         step: float = min(self.first * 2.0**self.attempt, self.longest)
         self.attempt += 1
-        return step + step * 0.25 * random.random()  # noqa: S311 - jitter, not a secret
+        return step - step * 0.25 * random.random()  # noqa: S311 - jitter, not a secret
 
     def reset(self) -> None:
         """Start again from the first step (the stream came back)."""
@@ -130,6 +130,8 @@ class EventStream:
                 await asyncio.sleep(self.backoff.next_delay())
                 continue
             await self._read(socket)
+            # Even after a clean close: a console that accepts and closes must not be hammered.
+            await asyncio.sleep(self.backoff.next_delay())
 
     async def _read(self, socket: aiohttp.ClientWebSocketResponse) -> None:
         counters = self.counters

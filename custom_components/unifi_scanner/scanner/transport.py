@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
@@ -39,7 +40,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from .auth import Authenticator, AuthMethod, Credentials
 
@@ -54,6 +55,21 @@ STREAM_HEARTBEAT: Final = 15.0
 STREAM_COMPRESSION: Final = 12
 """permessage-deflate window bits offered on the upgrade, as the console's own UI does."""
 
+LOGIN_COOL_DOWN: Final = 900.0
+"""After the gateway refused a login for too many attempts, no login is sent for this long
+(seconds), or as long as it asked within ``MAX_LOGIN_COOL_DOWN``: each attempt during its
+lockout would only prolong it. Scans and the event stream share it through ``request()``."""
+MAX_LOGIN_COOL_DOWN: Final = 3600.0
+
+
+def login_cool_down(err: ScannerRateLimitError) -> float:
+    """Return how long (seconds) to leave the login alone after ``err``."""
+    if err.retry_after:  # the gateway's own hint, within reason
+        return min(err.retry_after, MAX_LOGIN_COOL_DOWN)
+    return LOGIN_COOL_DOWN
+
+
+_LOGIN_WAIT_MESSAGE: Final = "The gateway's login limit was reached; waiting before trying again"
 _REQUEST_LIMIT_MESSAGE: Final = (
     "The gateway is refusing requests for a while (HTTP 429); wait before trying again"
 )
@@ -75,11 +91,14 @@ class UnifiTransport:
     verify_ssl: bool = False
     request_timeout: float = 10.0
     scheme: str = "https"
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+    """Wall-clock seconds, for the login cool-down."""
 
     _base: URL = field(init=False, repr=False, compare=False)
     _auth: Authenticator = field(init=False, repr=False, compare=False)
     _unifi_os: bool | None = field(default=None, init=False, repr=False, compare=False)
     _generation: int = field(default=0, init=False, repr=False, compare=False)
+    _login_blocked_until: float = field(default=0.0, init=False, repr=False, compare=False)
     _login_lock: asyncio.Lock = field(
         default_factory=asyncio.Lock, init=False, repr=False, compare=False
     )
@@ -177,10 +196,19 @@ class UnifiTransport:
                 await self._login_locked()
 
     async def _login_locked(self) -> None:
+        now = self.clock()
+        if now < self._login_blocked_until:
+            raise ScannerRateLimitError(
+                _LOGIN_WAIT_MESSAGE, retry_after=self._login_blocked_until - now
+            )
         if self._unifi_os is None:
             self._unifi_os = await self._detect()
             LOGGER.debug("Detected %s", "UniFi OS" if self._unifi_os else "classic controller")
-        await self._auth.sign_in(self._send, unifi_os=self._unifi_os)
+        try:
+            await self._auth.sign_in(self._send, unifi_os=self._unifi_os)
+        except ScannerRateLimitError as err:
+            self._login_blocked_until = now + login_cool_down(err)
+            raise
         self._generation += 1
 
     # --- the chokepoint ------------------------------------------------------------------------

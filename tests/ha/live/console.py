@@ -1,0 +1,137 @@
+"""A console in a process of its own that pushes events and restarts when told to.
+
+Used by ``scripts/bench --live``. The console runs apart, as a real one would, so the time its
+own work takes is not spent on Home Assistant's loop. It is a classic controller: its log
+(``stat/event``) and its stream carry the same legacy rows, so an event with a made-up switch
+reads the same whether it arrives pushed or in the catch-up after a gap.
+
+Each command is one JSON line on the process's stdin, each answer one JSON line on its stdout.
+The answer carries ``time.perf_counter()`` taken just before the console queued the frame (or
+dropped its sockets): on Linux that clock is the system-wide monotonic one, so Home Assistant's
+process can subtract it from its own reading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tests.simulator import GatewaySimulator, Mode
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ROGUE_DHCP = "EVT_SW_DetectRogueDHCP"  # a severe finding whose subject is the switch
+BOOTING = 503  # what a restarting console answers to the upgrade until it is up
+SAFETY = 60.0  # seconds; only keeps a broken run from hanging
+
+
+def switch(number: int) -> dict[str, str]:
+    """Return the fields of a made-up switch: each number is a subject of its own."""
+    name = f"Bench Switch {number}"
+    return {
+        "sw": f"02:be:0c:{number >> 16 & 255:02x}:{number >> 8 & 255:02x}:{number & 255:02x}",
+        "sw_name": name,
+        "sw_displayName": name,
+    }
+
+
+async def _restart(sim: GatewaySimulator, number: int) -> float:
+    """Restart as a console does; return when the drop began.
+
+    Drop every socket and forget the sessions, log an event while down, refuse the client's
+    first reopening (still booting), then be up again.
+    """
+    live = sim.live
+    refused = live.refusals
+    live.refuse_status = BOOTING
+    started = time.perf_counter()
+    await live.drop_all()
+    sim.expire_sessions()
+    sim.append_event(ROGUE_DHCP, **switch(number))  # no socket is open: only the log has it
+    async with asyncio.timeout(SAFETY):
+        # The simulator counts refusals but signals none: look every 10 ms.
+        while live.refusals == refused:  # noqa: ASYNC110 - the client's immediate retry
+            await asyncio.sleep(0.01)
+    live.refuse_status = None
+    return started
+
+
+async def _serve() -> None:
+    sim = GatewaySimulator(mode=Mode.CLASSIC)
+    await sim.start()
+    _say({"port": sim.port, "username": sim.username, "password": sim.password})
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, sys.stdin.readline):
+        command = json.loads(line)
+        if command["op"] == "push":
+            started = time.perf_counter()
+            sim.append_event(ROGUE_DHCP, **switch(command["number"]))
+        else:
+            started = await _restart(sim, command["number"])
+        _say({"started": started, "connections": sim.live.connections})
+    await sim.stop()
+
+
+def _say(answer: dict[str, Any]) -> None:
+    print(json.dumps(answer), flush=True)  # noqa: T201 - the answer to the parent
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """The console process, and how to sign in to it."""
+
+    process: subprocess.Popen[str]
+    host: str
+    port: int
+    username: str
+    password: str
+
+    def send(self, op: str, number: int) -> None:
+        """Ask for a push or a restart about switch ``number`` (a pipe write: never blocks)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"op": op, "number": number}) + "\n")
+        self.process.stdin.flush()
+
+    def answer(self) -> dict[str, Any]:
+        """Read the answer to the oldest command not answered yet (blocks until it comes)."""
+        assert self.process.stdout is not None
+        answer: dict[str, Any] = json.loads(self.process.stdout.readline())
+        return answer
+
+
+@contextmanager
+def console_process(*, niceness: int = 19) -> Iterator[Console]:
+    """Start the console; at ``niceness`` 19 it yields the CPU whenever Home Assistant wants it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.ha.live.console"],
+        cwd=Path(__file__).parents[3],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.nice(niceness),  # noqa: PLW1509 - no threads in the child yet
+    )
+    try:
+        assert process.stdout is not None
+        said = json.loads(process.stdout.readline())
+        yield Console(process, "127.0.0.1", said["port"], said["username"], said["password"])
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve())
