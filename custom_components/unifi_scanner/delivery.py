@@ -36,6 +36,7 @@ from .report_files import reports_dir, write_report_files
 from .scanner.render import render_alert, render_html, render_markdown, render_title
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
 
     from homeassistant.config_entries import ConfigEntry
@@ -185,20 +186,29 @@ class ReportDelivery:
         A scan whose delivery succeeded but whose commit failed is retried with the same
         findings; they are not re-fired until the checkpoint moved.
         """
-        base = {"entry_id": self._entry.entry_id, "site": inert(report.site, max_len=100)}
+        new: list[Finding] = []
         for finding in fresh if findings else ():
             key = (
                 state_key(finding),
                 finding.subject_ip,
                 None if finding.ongoing else finding.first_seen,
             )
-            if key in self._announced:
-                continue
-            self._announced.add(key)
-            data = finding_data(finding)
+            if key not in self._announced:
+                self._announced.add(key)
+                new.append(finding)
+        self.fire_findings(new, live=False)
+        self._hass.bus.async_fire(EVENT_REPORT, self._event_base() | report_summary(report, fresh))
+
+    def fire_findings(self, findings: Iterable[Finding], *, live: bool) -> None:
+        """Fire the finding event and feed the event entity, for a report or the live path."""
+        base = self._event_base() | {"live": live}
+        for finding in findings:
+            data = finding_data(finding) | {"live": live}
             self._hass.bus.async_fire(EVENT_FINDING, base | data)
             async_dispatcher_send(self._hass, signal_finding(self._entry.entry_id), data)
-        self._hass.bus.async_fire(EVENT_REPORT, base | report_summary(report, fresh))
+
+    def _event_base(self) -> dict[str, Any]:
+        return {"entry_id": self._entry.entry_id, "site": inert(self._entry.title, max_len=100)}
 
     def _phone_actions(self, service: str, finding: Finding) -> list[dict[str, str]]:
         """Buttons for the companion app: mute or acknowledge the report's most urgent finding.

@@ -21,13 +21,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 from homeassistant.core import HassJob, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .checkpoint import LIVE_SOURCES
-from .const import DOMAIN, EVENT_FINDING, LARGE_BATCH, LOGGER, signal_finding
-from .findings import finding_data, inert
+from .const import DOMAIN, LARGE_BATCH, LOGGER
 from .scanner.live_feed import FeedSettings, LiveFeed
 from .scanner.live_window import LiveWindow
 from .scanner.quiet import split_muted
@@ -141,13 +139,8 @@ class LiveAlerts:
     def _announce(self, new: list[Finding], state: StoredState, now: datetime) -> None:
         """Fire the events, show the findings in the entities, queue the notification."""
         coordinator = self._coordinator
-        entry = coordinator.config_entry
         self.announced += len(new)
-        base = {"entry_id": entry.entry_id, "site": inert(entry.title, max_len=100), "live": True}
-        for finding in new:
-            data = finding_data(finding) | {"live": True}
-            self._hass.bus.async_fire(EVENT_FINDING, base | data)
-            async_dispatcher_send(self._hass, signal_finding(entry.entry_id), data)
+        coordinator.delivery.fire_findings(new, live=True)
         result = coordinator.data
         if result is not None:
             report = with_live(result.report, new, state.announced_live, state.quieting, now=now)
