@@ -113,6 +113,7 @@ class LiveAlerts:
                 thresholds=options.thresholds,
                 now=now,
                 disabled=options.disabled_rules,
+                checkpoint=coordinator.store.state.checkpoint,
             )
             completed = (
                 await self._hass.async_add_executor_job(run)

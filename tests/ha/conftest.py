@@ -241,6 +241,19 @@ class Ledger:
         self._simulator = simulator
         self.appended: list[int] = []
         self.events = async_capture_events(hass, EVENT_FINDING)
+        self._listed: list[tuple[int, int]] = []
+
+    def listed(self, findings: list[dict[str, Any]]) -> None:
+        """Take a report's findings marked "announced at" (``run_scan``'s answer) as coverage.
+
+        A finding the live path announced fires no second event; the report still lists it with
+        every occurrence of the period, which is how the later ones reach the user.
+        """
+        self._listed += [
+            (_ms(f["first_seen"]), _ms(f["last_seen"]))
+            for f in findings
+            if f["rule_id"] == LEDGER_RULE and f.get("announced_at")
+        ]
 
     def append(self, count: int = 1, *, at: Any = None) -> list[int]:
         """Append ``count`` occurrences (at ``at``, default the gateway's now); return times."""
@@ -269,6 +282,7 @@ class Ledger:
             inside.sort(key=lambda i: covered[i])
             for i in inside[:count]:
                 covered[i] += 1
-        lost = sum(1 for n in covered if n == 0)
+        listed = [any(first <= t <= last for first, last in self._listed) for t in self.appended]
+        lost = sum(1 for n, shown in zip(covered, listed, strict=True) if n == 0 and not shown)
         duplicates = sum(n - 1 for n in covered if n > 1)
         return lost, duplicates

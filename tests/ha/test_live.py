@@ -32,7 +32,7 @@ from custom_components.unifi_scanner.scanner.auth import AuthMethod
 from tests.simulator import Mode
 from tests.simulator.faults import HANG_GUARD
 
-from .conftest import coordinator_of, entity_id_of
+from .conftest import Ledger, coordinator_of, entity_id_of
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -274,11 +274,11 @@ async def test_frames_without_events_are_skipped_and_huge_frames_are_read(
     assert feed.stream.counters.reconnects == 0
 
 
-@pytest.mark.usefixtures("live_entry")
 async def test_a_dropped_stream_reconnects_and_reads_what_happened_meanwhile(
     hass: HomeAssistant,
     simulator: GatewaySimulator,
     findings: Findings,
+    live_entry: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     logins = simulator.login_successes
@@ -292,7 +292,7 @@ async def test_a_dropped_stream_reconnects_and_reads_what_happened_meanwhile(
     await simulator.live.drop_all()
     await until(lambda: simulator.live.refusals >= 5)
     simulator.live.refuse_status = None
-    await until(lambda: simulator.live.open_count == 1)
+    await until(lambda: feed_of(live_entry).working)
     assert caplog.text.count("event stream of") == 2
     assert "was lost" in caplog.text
     assert "is back" in caplog.text
@@ -385,7 +385,10 @@ async def test_a_key_the_stream_accepts_streams(
 ) -> None:
     simulator.websocket_accepts_api_key = True
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await until(lambda: feed_of(config_entry).mode == "stream" and feed_of(config_entry).working)
+    await until(
+        lambda: coordinator_of(config_entry).data is not None and feed_of(config_entry).working
+    )
+    assert feed_of(config_entry).mode == "stream"
     simulator.append_event(ROGUE_DHCP)
     await findings.wait_live(1)
     assert simulator.login_attempts == 0
@@ -558,3 +561,39 @@ async def test_a_classic_controller_streams_too(
     (event,) = await findings.wait_live(1)
     assert event["rule_id"] == ROGUE_RULE
     assert simulator.requests["/wss/s/default/events"] == 1
+
+
+async def test_the_ledger_balances_across_live_gaps_reports_and_restarts(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    live_entry: MockConfigEntry,
+) -> None:
+    """Every occurrence reaches the user once: a live event, or the report that lists it."""
+    ledger = Ledger(hass, simulator)
+
+    async def live_events(count: int) -> None:
+        await until(lambda: sum(1 for e in ledger.events if e.data["live"]) == count)
+
+    ledger.append()
+    await live_events(1)
+    ledger.append(2)  # the same finding: not announced again before the report
+    await simulator.live.drop_all()
+    ledger.append()  # during the gap: read from the log when the stream is back
+    await until(lambda: feed_of(live_entry).entries >= 4)
+    ledger.listed((await run_scan(hass))["findings"])
+    assert ledger.tally() == (0, 0)
+    assert [e.data["live"] for e in ledger.events] == [True]
+
+    ledger.append()  # a new period: announced at once again
+    await live_events(2)
+    assert await hass.config_entries.async_reload(live_entry.entry_id)
+    await until(lambda: coordinator_of(live_entry).data is not None)
+    await hass.async_block_till_done()
+    ledger.append()  # after the restart: the log's overlap re-read announces nothing again
+    await live_events(3)
+    ledger.listed((await run_scan(hass))["findings"])
+    await hass.async_block_till_done()
+    assert ledger.tally() == (0, 0)
+    # Each announced at once, counting only what no report had told.
+    assert ledger.reports() == [1, 1, 1]
+    assert all(e.data["live"] for e in ledger.events)

@@ -294,18 +294,21 @@ class UnifiClient(UnifiTransport):
                 return
             end_ms = min(times)
 
-    async def read_log_since(self, since_ms: int) -> tuple[Source, list[dict[str, Any]]] | None:
+    async def read_log_since(
+        self, since_ms: int, *, legacy_first: bool = False
+    ) -> tuple[Source, list[dict[str, Any]]] | None:
         """Log rows from ``since_ms`` to now, for live alerts: one request when nothing happened.
 
         The v2 system log where it exists, else legacy ``stat/event`` (filtered here, its window
-        is whole hours); None on a gateway with neither.
+        is whole hours); ``legacy_first`` the other way round: its rows are the ones the event
+        stream pushes, ids included. None on a gateway with neither.
         """
         capabilities = await self.probe()
         since = datetime.fromtimestamp(since_ms / 1000, UTC)
-        if capabilities.system_log:
-            source, pages = Source.SYSTEM_LOG, self._system_log_pages(since, datetime.now(UTC))
-        elif capabilities.legacy_events:
+        if capabilities.legacy_events and (legacy_first or not capabilities.system_log):
             source, pages = Source.EVENT, self._event_pages(since)
+        elif capabilities.system_log:
+            source, pages = Source.SYSTEM_LOG, self._system_log_pages(since, datetime.now(UTC))
         else:
             return None
         rows: list[dict[str, Any]] = []

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
 from .exceptions import ScannerError, ScannerRateLimitError, ScannerStreamRefusedError
+from .models import Source
 from .normalize import normalize_entries
 from .stream import Backoff, EventStream
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from .client import UnifiClient
-    from .models import LogEntry, Source
+    from .models import LogEntry
 
 LOGGER = logging.getLogger(__name__)
 
@@ -139,12 +140,19 @@ class LiveFeed:
             LOGGER.info("%s opens the event stream again; polling stops", self._client.host)
         self.mode = FeedMode.STREAM
         self._on_change()
-        await self._read_log()
+        await self._read_log(catching_up=True)
 
-    async def _read_log(self) -> None:
-        """Read the log from the mark (one request when nothing happened) and pass it on."""
+    async def _read_log(self, *, catching_up: bool = False) -> None:
+        """Read the log from the mark (one request when nothing happened) and pass it on.
+
+        A catch-up reads legacy events where the gateway keeps them: they are the rows the
+        stream pushes, so what both delivered is recognised by its id and passed on once, as
+        one source (the engine's cross-source matching by time would pair unrelated rows).
+        """
         try:
-            read = await self._client.read_log_since(self._mark_ms - self.settings.overlap_ms)
+            read = await self._client.read_log_since(
+                self._mark_ms - self.settings.overlap_ms, legacy_first=catching_up
+            )
         except ScannerRateLimitError:
             self._poll_failed()
             return
@@ -159,7 +167,8 @@ class LiveFeed:
             LOGGER.info("Reading the log of %s works again", self._client.host)
             self._poll_failure_logged = False
         if read is not None:
-            await self._pass_on(read[0], read[1])
+            source, rows = read
+            await self._pass_on(Source.LIVE if source is Source.EVENT else source, rows)
 
     def _poll_failed(self, err: ScannerError | None = None) -> None:
         self.polls.failures += 1

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from .aggregations import BRUTE_FORCE_WINDOW_MS, ROAM_FLAP_WINDOW_MS, WAN_FLAP_WINDOW_MS
 from .engine import analyze
+from .models import Source
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,11 +23,21 @@ if TYPE_CHECKING:
     from .catalogue import RuleCatalogue
     from .health import Thresholds
     from .models import Finding, LogEntry
+    from .watermark import Checkpoint
 
 WINDOW_SPAN_MS: Final = max(BRUTE_FORCE_WINDOW_MS, ROAM_FLAP_WINDOW_MS, WAN_FLAP_WINDOW_MS)
 """The longest aggregation window: older entries cannot complete a finding any more."""
 WINDOW_MAX_ENTRIES: Final = 5_000
 """A bound on the window (and on each analysis) during a burst; the oldest go first."""
+
+
+LOG_TWINS: Final = {Source.LIVE: Source.EVENT, Source.LIVE_ALERT: Source.ALARM}
+"""The log source whose rows (ids included) the stream pushes."""
+
+
+def reported(checkpoint: Checkpoint, entry: LogEntry) -> bool:
+    """Tell whether a delivered report covered ``entry``, judged by its log twin's mark."""
+    return not checkpoint.is_new(LOG_TWINS.get(entry.source, entry.source), entry.id, entry.time_ms)
 
 
 class LiveWindow:
@@ -51,11 +62,22 @@ class LiveWindow:
         thresholds: Thresholds,
         now: datetime,
         disabled: frozenset[str],
+        checkpoint: Checkpoint | None = None,
     ) -> tuple[Finding, ...]:
         """Add ``batch`` and return the findings one of its entries completed, in report order.
 
+        What the ``checkpoint`` says a delivered report covered leaves the window and is not
+        taken from the batch: a live finding counts only what no report told yet, and a log
+        read after a restart does not announce again what the last report announced.
         Pure and synchronous, so a large window can be analysed in an executor.
         """
+        if checkpoint is not None:
+            batch = [entry for entry in batch if not reported(checkpoint, entry)]
+            if any(reported(checkpoint, entry) for entry in self._entries):
+                self._entries = deque(
+                    (entry for entry in self._entries if not reported(checkpoint, entry)),
+                    maxlen=self._entries.maxlen,
+                )
         if not batch:
             return ()
         entries = self._entries

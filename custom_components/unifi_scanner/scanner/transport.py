@@ -40,7 +40,7 @@ from .exceptions import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from .auth import Authenticator, AuthMethod, Credentials
 
@@ -91,8 +91,6 @@ class UnifiTransport:
     verify_ssl: bool = False
     request_timeout: float = 10.0
     scheme: str = "https"
-    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
-    """Wall-clock seconds, for the login cool-down."""
 
     _base: URL = field(init=False, repr=False, compare=False)
     _auth: Authenticator = field(init=False, repr=False, compare=False)
@@ -196,7 +194,7 @@ class UnifiTransport:
                 await self._login_locked()
 
     async def _login_locked(self) -> None:
-        now = self.clock()
+        now = time.time()  # the wall clock: a cool-down outlasts a suspended machine
         if now < self._login_blocked_until:
             raise ScannerRateLimitError(
                 _LOGIN_WAIT_MESSAGE, retry_after=self._login_blocked_until - now
