@@ -597,3 +597,14 @@ async def test_the_ledger_balances_across_live_gaps_reports_and_restarts(
     # Each announced at once, counting only what no report had told.
     assert ledger.reports() == [1, 1, 1]
     assert all(e.data["live"] for e in ledger.events)
+
+
+async def test_stopping_home_assistant_closes_the_stream(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    live_entry: MockConfigEntry,
+) -> None:
+    assert feed_of(live_entry).working
+    await hass.async_stop(force=True)
+    await until(lambda: simulator.live.open_count == 0)
+    assert not feed_of(live_entry).working
