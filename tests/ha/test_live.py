@@ -608,3 +608,46 @@ async def test_stopping_home_assistant_closes_the_stream(
     await hass.async_stop(force=True)
     await until(lambda: simulator.live.open_count == 0)
     assert not feed_of(live_entry).working
+
+
+async def test_medium_findings_announced_at_once_notify_only_from_their_level(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    findings: Findings,
+    phone: list[ServiceCall],
+    live_entry: MockConfigEntry,
+) -> None:
+    hass.config_entries.async_update_entry(
+        live_entry,
+        options={**live_entry.options, "announce_at_once": "medium", CONF_MIN_SEVERITY: "severe"},
+    )
+    await hass.async_block_till_done()
+    roam = ("EVT_WU_Roam", {"user": "aa:bb:cc:00:11:22", "hostname": "Kitchen iPad"})
+    for _ in range(5):  # the fifth crosses the flap threshold
+        simulator.append_events(roam)
+    (event,) = await findings.wait_live(1)
+    assert event["rule_id"] == "client_roaming_flap"
+    assert event["severity"] == "medium"
+    assert event["count"] == 5
+    await hass.async_block_till_done()
+    assert phone == []  # below the level that notifies
+
+
+async def test_password_guessing_is_announced_at_the_attempt_that_crosses_the_threshold(
+    hass: HomeAssistant,
+    simulator: GatewaySimulator,
+    findings: Findings,
+    live_entry: MockConfigEntry,
+) -> None:
+    guess = ("EVT_AD_LoginFailed", {"ip": "198.51.100.7", "admin": "admin"})
+    entries = feed_of(live_entry).entries
+    for _ in range(4):
+        simulator.append_events(guess)
+    await until(lambda: feed_of(live_entry).entries == entries + 4)
+    await hass.async_block_till_done()
+    assert findings.live == []  # four failed logins are the report's business
+    simulator.append_events(guess)  # the fifth
+    (event,) = await findings.wait_live(1)
+    assert event["rule_id"] == "admin_brute_force"
+    assert event["severity"] == "severe"
+    assert event["count"] == 5
