@@ -9,14 +9,16 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+import aiohttp
 import pytest
 from hypothesis import HealthCheck, settings
 
 import custom_components.unifi_scanner.scanner  # noqa: F401
 from tests.deprecations import DeprecationReports, deprecation_reports
+from tests.simulator.faults import HANG_GUARD
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import AsyncIterator, Iterator
 
 # Property tests run the same examples on every machine and never judge by time: a run that
 # passes once passes everywhere, however busy the machine is.
@@ -56,3 +58,14 @@ def pytest_report_header() -> str:
     from homeassistant.const import __version__  # noqa: PLC0415 - only for the header
 
     return f"Home Assistant {__version__}"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """Open a plain client for the simulator: cookies by IP, its self-signed certificate."""
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+        connector=aiohttp.TCPConnector(ssl=False),
+        timeout=aiohttp.ClientTimeout(total=HANG_GUARD),
+    ) as session:
+        yield session

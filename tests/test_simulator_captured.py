@@ -7,7 +7,6 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import pytest
 
 from tests.corpus import (
@@ -25,7 +24,7 @@ from tests.simulator.faults import HANG_GUARD
 from tests.simulator.scenario import build_scenario, load_scenario
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    import aiohttp
 
     from tests.simulator.captured import CapturedItem
 
@@ -42,16 +41,6 @@ VERSIONS = {"unifi_os": "9.0.114", "classic": "8.6.9", "network10": "10.0.162"}
 @pytest.fixture(autouse=True)
 def _loopback(socket_enabled: None) -> None:
     """Let tests reach the simulator, a real server on 127.0.0.1."""
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(
-        cookie_jar=aiohttp.CookieJar(unsafe=True),
-        connector=aiohttp.TCPConnector(ssl=False),
-        timeout=aiohttp.ClientTimeout(total=HANG_GUARD),
-    ) as session:
-        yield session
 
 
 class Console:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import pytest
 
 from tests.simulator import GatewaySimulator, Mode
 from tests.simulator.faults import HANG_GUARD
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
 
 SYSINFO = "/api/s/default/stat/sysinfo"
 SYSLOG = "/v2/api/site/default/system-log/all"
@@ -22,16 +19,6 @@ PASSWORD = "correct horse battery staple"  # noqa: S105 - the simulator default
 @pytest.fixture(autouse=True)
 def _loopback(socket_enabled: None) -> None:
     """Let tests reach the simulator, a real server on 127.0.0.1."""
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(
-        cookie_jar=aiohttp.CookieJar(unsafe=True),
-        connector=aiohttp.TCPConnector(ssl=False),
-        timeout=aiohttp.ClientTimeout(total=HANG_GUARD),
-    ) as session:
-        yield session
 
 
 def _prefix(sim: GatewaySimulator) -> str:

@@ -38,16 +38,6 @@ def _loopback(socket_enabled: None) -> None:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(
-        cookie_jar=aiohttp.CookieJar(unsafe=True),
-        connector=aiohttp.TCPConnector(ssl=False),
-        timeout=aiohttp.ClientTimeout(total=HANG_GUARD),
-    ) as session:
-        yield session
-
-
-@pytest.fixture
 async def sim() -> AsyncIterator[GatewaySimulator]:
     async with GatewaySimulator() as simulator:
         yield simulator
