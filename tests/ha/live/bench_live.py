@@ -9,9 +9,9 @@ Two figures, against a classic controller in a process of its own (``console.py`
 - push to event: from just before the console queues a frame with a new rogue DHCP server
   (severe, announced at once) to the ``unifi_scanner_finding`` bus listener, one push at a
   time, each about a switch of its own so that each completes a finding of its own;
-- restart to alert: the console drops its sockets, forgets the sessions and refuses the first
-  reopening (booting) while an event is logged; the integration waits its real backoff (15 s
-  plus jitter), reopens, reads the log since its mark and announces the event.
+- restart to alert: the console drops its sockets and forgets the sessions while an event is
+  logged; the integration waits its real backoff (15 s less up to a quarter of jitter), signs in
+  again, reopens, reads the log since its mark and announces the event.
 
 Environment: ``BENCH_PUSHES`` (default 200) and ``BENCH_RESTARTS`` (default 3).
 """
