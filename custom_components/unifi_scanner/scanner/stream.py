@@ -143,18 +143,22 @@ class EventStream:
             self._lost_logged = False
         self.backoff.reset()
         self._on_change()
+        # aiohttp hands a protocol error (a frame over the size limit) over as the ERROR
+        # message's data, not as ``socket.exception()``.
+        error: BaseException | None = None
         try:
             await self._on_open()
             async for message in socket:
                 if message.type is aiohttp.WSMsgType.TEXT:
                     await self._frame(message.data)
                 elif message.type is aiohttp.WSMsgType.ERROR:
+                    error = message.data
                     break
         finally:
             counters.connected = False
             self._on_change()
             await socket.close()
-        self._lost(socket.exception())
+        self._lost(error or socket.exception())
 
     async def _frame(self, frame: str) -> None:
         counters = self.counters
