@@ -49,7 +49,7 @@ ROGUE_DHCP = "EVT_SW_DetectRogueDHCP"
 ROGUE_RULE = "rogue_dhcp_detected"
 
 
-def switch(name: str, mac: str) -> dict[str, str]:
+def switch(name: str, mac: str) -> dict[str, Any]:
     """Fields of a switch the scenario does not hold, so its findings have their own subject."""
     return {"sw": mac, "sw_name": name, "sw_displayName": name}
 
@@ -498,7 +498,9 @@ async def test_unload_closes_the_stream_and_diagnostics_tell_its_state(
 ) -> None:
     simulator.append_event(ROGUE_DHCP)
     await findings.wait_live(1)
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, live_entry)
+    diagnostics: dict[str, Any] = await get_diagnostics_for_config_entry(
+        hass, hass_client, live_entry
+    )
     section = diagnostics["live"]
     assert section["mode"] == "stream"
     assert section["working"] is True
