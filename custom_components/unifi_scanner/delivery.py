@@ -201,7 +201,7 @@ class ReportDelivery:
 
     def fire_findings(self, findings: Iterable[Finding], *, live: bool) -> None:
         """Fire the finding event and feed the event entity, for a report or the live path."""
-        base = self._event_base() | {"live": live}
+        base = self._event_base()
         for finding in findings:
             data = finding_data(finding) | {"live": live}
             self._hass.bus.async_fire(EVENT_FINDING, base | data)

@@ -239,3 +239,11 @@ def test_a_report_is_judged_by_the_log_twin_of_each_live_source() -> None:
     assert not reported(events, alert)
     assert reported(own, logged)
     assert not reported(events, logged)
+
+
+def test_a_stream_only_row_a_report_told_is_judged_by_its_own_mark() -> None:
+    """Network 10 Wi-Fi rows reach a report as themselves: their own mark covers them."""
+    (live,) = entries(rogue_dhcp(BASE_MS))
+    kept = Checkpoint().advance([(Source.LIVE, live.id, live.time_ms)])
+    assert reported(kept, live)
+    assert not reported(Checkpoint(), live)

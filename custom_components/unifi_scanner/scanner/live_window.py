@@ -36,8 +36,13 @@ LOG_TWINS: Final = {Source.LIVE: Source.EVENT, Source.LIVE_ALERT: Source.ALARM}
 
 
 def reported(checkpoint: Checkpoint, entry: LogEntry) -> bool:
-    """Tell whether a delivered report covered ``entry``, judged by its log twin's mark."""
-    return not checkpoint.is_new(LOG_TWINS.get(entry.source, entry.source), entry.id, entry.time_ms)
+    """Tell whether a delivered report covered ``entry``: by its own mark or its log twin's.
+
+    A stream row reaches a report as its ``stat/event`` twin, or itself where only the stream
+    carries it (Network 10 Wi-Fi rows kept for the report have a mark of their own).
+    """
+    sources = {entry.source, LOG_TWINS.get(entry.source, entry.source)}
+    return any(not checkpoint.is_new(source, entry.id, entry.time_ms) for source in sources)
 
 
 class LiveWindow:
