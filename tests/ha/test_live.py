@@ -31,11 +31,12 @@ from custom_components.unifi_scanner.const import (
 from custom_components.unifi_scanner.scanner.auth import AuthMethod
 from tests.simulator import Mode
 from tests.simulator.faults import HANG_GUARD
+from tests.waiting import until
 
 from .conftest import Ledger, coordinator_of, entity_id_of
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator
 
     from homeassistant.core import HomeAssistant, ServiceCall
     from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -102,13 +103,6 @@ class Findings:
                 self._arrived.clear()
                 await self._arrived.wait()
         return self.live
-
-
-async def until(predicate: Callable[[], bool]) -> None:
-    """Return once ``predicate`` holds; the loop keeps running the stream meanwhile."""
-    async with asyncio.timeout(HANG_GUARD):
-        while not predicate():  # noqa: ASYNC110 - the state changes in the feed's own task
-            await asyncio.sleep(0.005)
 
 
 def feed_of(entry: MockConfigEntry) -> Any:

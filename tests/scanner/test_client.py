@@ -59,16 +59,6 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
     await http.close()
 
 
-@pytest.fixture
-async def sim(request: pytest.FixtureRequest) -> AsyncIterator[GatewaySimulator]:
-    """Run a simulator; ``indirect`` parametrisation passes constructor arguments."""
-    kwargs: dict[str, Any] = getattr(request, "param", {})
-    simulator = GatewaySimulator(**kwargs)
-    await simulator.start()
-    yield simulator
-    await simulator.stop()
-
-
 def make_client(
     sim: GatewaySimulator, session: aiohttp.ClientSession, **overrides: Any
 ) -> UnifiClient:

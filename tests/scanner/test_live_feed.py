@@ -9,16 +9,13 @@ stream is taken up again once it is offered.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from custom_components.unifi_scanner.scanner.auth import ApiKey, LocalAccount
-from custom_components.unifi_scanner.scanner.client import UnifiClient
+from custom_components.unifi_scanner.scanner.auth import ApiKey
 from custom_components.unifi_scanner.scanner.live_feed import (
     FeedMode,
     FeedSettings,
@@ -26,20 +23,20 @@ from custom_components.unifi_scanner.scanner.live_feed import (
     PollCounters,
 )
 from custom_components.unifi_scanner.scanner.models import Source
+from tests.scanner.live_support import ALL_MODES, make_client, modes, records
 from tests.simulator import GatewaySimulator, Mode
-from tests.simulator.faults import HANG_GUARD
+from tests.waiting import running, until
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Coroutine
+    from collections.abc import Callable
 
     import aiohttp
 
+    from custom_components.unifi_scanner.scanner.client import UnifiClient
     from custom_components.unifi_scanner.scanner.models import LogEntry
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-TICK = 0.002
-"""How often `until` looks again; a poll interval, never a bound."""
 FEED_LOGGER = "custom_components.unifi_scanner.scanner.live_feed"
 FAST = FeedSettings(
     backoff_first=0.001, backoff_longest=0.004, poll_interval=0.005, socket_retry=3600.0
@@ -48,54 +45,6 @@ FAST = FeedSettings(
 ROGUE = "EVT_SW_DetectRogueDHCP"
 LOST_CONTACT = "EVT_AP_Lost_Contact"
 STREAM_PATH = "/proxy/network/wss/s/default/events"
-
-
-def _modes(*modes: Mode) -> pytest.MarkDecorator:
-    return pytest.mark.parametrize(
-        "sim", [{"mode": mode} for mode in modes], indirect=True, ids=[str(m) for m in modes]
-    )
-
-
-ALL_MODES = _modes(Mode.UNIFI_OS, Mode.CLASSIC, Mode.NETWORK10)
-
-
-@pytest.fixture
-async def sim(request: pytest.FixtureRequest) -> AsyncIterator[GatewaySimulator]:
-    """Run a simulator; ``indirect`` parametrisation passes constructor arguments."""
-    kwargs: dict[str, Any] = getattr(request, "param", {})
-    async with GatewaySimulator(**kwargs) as simulator:
-        yield simulator
-
-
-def make_client(
-    sim: GatewaySimulator, http: aiohttp.ClientSession, **overrides: Any
-) -> UnifiClient:
-    options: dict[str, Any] = {
-        "session": http,
-        "host": sim.host,
-        "port": sim.port,
-        "credentials": LocalAccount(sim.username, sim.password),
-    } | overrides
-    return UnifiClient(**options)
-
-
-async def until(predicate: Callable[[], bool]) -> None:
-    """Wait until ``predicate`` holds; the guard only keeps a broken test from hanging."""
-    async with asyncio.timeout(HANG_GUARD):
-        while not predicate():  # noqa: ASYNC110 - the state changes in the feed's own task
-            await asyncio.sleep(TICK)
-
-
-@contextlib.asynccontextmanager
-async def running(coro: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio.Task[None]]:
-    """Run ``coro`` as a task for the block, then cancel it; its own failure is raised."""
-    task = asyncio.create_task(coro)
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def _clock_ms() -> int:
@@ -149,7 +98,7 @@ def streaming(feed: LiveFeed, opens: int = 1) -> Callable[[], bool]:
 
 
 def messages(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == FEED_LOGGER and text in r.getMessage()]
+    return records(caplog, FEED_LOGGER, text)
 
 
 def assert_once_each(owner: Owner) -> None:
@@ -243,7 +192,7 @@ async def test_what_happened_while_the_stream_was_gone_is_caught_up_once(
     assert feed.polls.reads == 2  # one catch-up per open
 
 
-@_modes(Mode.UNIFI_OS, Mode.CLASSIC)
+@modes(Mode.UNIFI_OS, Mode.CLASSIC)
 async def test_an_event_the_stream_pushed_and_the_catch_up_reads_again_arrives_once(
     sim: GatewaySimulator, http: aiohttp.ClientSession
 ) -> None:
@@ -441,7 +390,7 @@ async def test_a_request_limit_while_polling_is_a_failure_that_passes(
     assert "login limit" in failed.getMessage()
 
 
-@_modes(Mode.UNIFI_OS, Mode.NETWORK10)
+@modes(Mode.UNIFI_OS, Mode.NETWORK10)
 async def test_a_key_the_stream_refuses_polls_the_log_without_a_login(
     sim: GatewaySimulator, http: aiohttp.ClientSession
 ) -> None:

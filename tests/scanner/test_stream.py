@@ -9,7 +9,6 @@ time; backoff steps are milliseconds, and ``HANG_GUARD`` is only a safety net.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import random
@@ -19,8 +18,7 @@ import aiohttp
 import pytest
 
 from custom_components.unifi_scanner.scanner import transport as transport_module
-from custom_components.unifi_scanner.scanner.auth import ApiKey, LocalAccount
-from custom_components.unifi_scanner.scanner.client import UnifiClient
+from custom_components.unifi_scanner.scanner.auth import ApiKey
 from custom_components.unifi_scanner.scanner.exceptions import (
     ScannerConnectionError,
     ScannerRateLimitError,
@@ -34,27 +32,21 @@ from custom_components.unifi_scanner.scanner.stream import (
     StreamCounters,
     parse_frame,
 )
+from tests.scanner.live_support import ALL_MODES, make_client, records
 from tests.simulator import GatewaySimulator, Mode
 from tests.simulator.faults import HANG_GUARD
 from tests.simulator.live import NOISE_FRAMES, envelope, garbage_frames
+from tests.waiting import running, until
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Coroutine
+    from custom_components.unifi_scanner.scanner.client import UnifiClient
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-TICK = 0.002
-"""How often `until` looks again; a poll interval, never a bound."""
 STREAM_LOGGER = "custom_components.unifi_scanner.scanner.stream"
 LOST = "was lost"
 BACK = "is back"
 ROW = {"_id": "a1", "key": "EVT_AP_Lost_Contact", "time": 1}
-ALL_MODES = pytest.mark.parametrize(
-    "sim",
-    [{"mode": Mode.UNIFI_OS}, {"mode": Mode.CLASSIC}, {"mode": Mode.NETWORK10}],
-    indirect=True,
-    ids=["unifi_os", "classic", "network10"],
-)
 
 
 # --- parse_frame ---------------------------------------------------------------------------------
@@ -173,48 +165,9 @@ def test_counters_start_disconnected_and_empty() -> None:
 # --- the stream against the simulator ------------------------------------------------------------
 
 
-@pytest.fixture
-async def sim(request: pytest.FixtureRequest) -> AsyncIterator[GatewaySimulator]:
-    """Run a simulator; ``indirect`` parametrisation passes constructor arguments."""
-    kwargs: dict[str, Any] = getattr(request, "param", {})
-    async with GatewaySimulator(**kwargs) as simulator:
-        yield simulator
-
-
-def make_client(
-    sim: GatewaySimulator, http: aiohttp.ClientSession, **overrides: Any
-) -> UnifiClient:
-    options: dict[str, Any] = {
-        "session": http,
-        "host": sim.host,
-        "port": sim.port,
-        "credentials": LocalAccount(sim.username, sim.password),
-    } | overrides
-    return UnifiClient(**options)
-
-
 def key_client(sim: GatewaySimulator, http: aiohttp.ClientSession) -> UnifiClient:
     assert sim.api_key is not None
     return make_client(sim, http, credentials=ApiKey(sim.api_key))
-
-
-async def until(predicate: Callable[[], bool]) -> None:
-    """Wait until ``predicate`` holds; the guard only keeps a broken test from hanging."""
-    async with asyncio.timeout(HANG_GUARD):
-        while not predicate():  # noqa: ASYNC110 - simulator counters have no event to await
-            await asyncio.sleep(TICK)
-
-
-@contextlib.asynccontextmanager
-async def running(coro: Coroutine[Any, Any, None]) -> AsyncIterator[asyncio.Task[None]]:
-    """Run ``coro`` as a task for the block, then cancel it; its own failure is raised."""
-    task = asyncio.create_task(coro)
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 class RecordingBackoff(Backoff):
@@ -293,7 +246,7 @@ def backoff_of(stream: EventStream) -> RecordingBackoff:
 
 
 def messages(caplog: pytest.LogCaptureFixture, text: str) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == STREAM_LOGGER and text in r.getMessage()]
+    return records(caplog, STREAM_LOGGER, text)
 
 
 @ALL_MODES
@@ -415,7 +368,7 @@ async def test_a_dropped_stream_reconnects_with_backoff_and_says_so_once(
     counters = stream.counters
     assert (counters.connects, counters.reconnects) == (3, 2)
     lost, back = messages(caplog, LOST), messages(caplog, BACK)
-    assert len(lost) == len(back) == 2  # once per outage, however many attempts it took
+    assert len(lost) == len(back) == 2  # one log line each per outage, not one per attempt
     assert all(record.levelno == logging.WARNING for record in lost)
     assert all(record.levelno == logging.INFO for record in back)
     assert "closed by the console" in lost[0].getMessage()
