@@ -156,7 +156,7 @@ async def test_failed_delivery_keeps_checkpoint_and_retries(
     assert key not in hass_storage
     first_findings = int(_state(hass, "findings"))
     assert first_findings > 0
-    assert finding_events == []  # announced only once every channel took the report
+    assert finding_events == []  # no finding event until every channel has taken the report
 
     await async_next_scan(hass, freezer)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
