@@ -82,6 +82,35 @@ class Gateway:
 
 
 @contextmanager
+def child_process(
+    args: list[str], *, niceness: int
+) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
+    """Run this interpreter with ``args`` at ``niceness``; yield it and the JSON line it says first.
+
+    Closing its standard input asks it to end; one that does not within 10 s is killed.
+    """
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        [sys.executable, *args],
+        cwd=Path(__file__).parents[3],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.nice(niceness),  # noqa: PLW1509 - no threads in the child yet
+    )
+    try:
+        assert process.stdout is not None
+        yield process, json.loads(process.stdout.readline())
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
 def gateway_process(backlog: int, *, niceness: int = 0) -> Iterator[Gateway]:
     """Start the gateway process (the backlog ends 10 minutes ago) and stop it at the end.
 
@@ -91,17 +120,10 @@ def gateway_process(backlog: int, *, niceness: int = 0) -> Iterator[Gateway]:
     """
     defaults = GatewaySimulator()
     end = int((time.time() - 600) * 1000)
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", _GATEWAY, str(end), str(backlog)],
-        cwd=Path(__file__).parents[3],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: os.nice(niceness),  # noqa: PLW1509 - no threads in the child yet
-    )
-    try:
-        assert process.stdout is not None
-        said = json.loads(process.stdout.readline())
+    with child_process(["-c", _GATEWAY, str(end), str(backlog)], niceness=niceness) as (
+        process,
+        said,
+    ):
         yield Gateway(
             process=process,
             host="127.0.0.1",
@@ -111,14 +133,6 @@ def gateway_process(backlog: int, *, niceness: int = 0) -> Iterator[Gateway]:
             threats=said["threats"],
             newest=said["newest"],
         )
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def memory(field: str) -> int:

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tests.ha.backlog.gateway import child_process
 from tests.simulator import GatewaySimulator, Mode
 
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Iterator
 
 ROGUE_DHCP = "EVT_SW_DetectRogueDHCP"  # a severe finding whose subject is the switch
@@ -102,26 +101,8 @@ class Console:
 @contextmanager
 def console_process(*, niceness: int = 19) -> Iterator[Console]:
     """Start the console; at ``niceness`` 19 it yields the CPU whenever Home Assistant wants it."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.ha.live.console"],
-        cwd=Path(__file__).parents[3],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: os.nice(niceness),  # noqa: PLW1509 - no threads in the child yet
-    )
-    try:
-        assert process.stdout is not None
-        said = json.loads(process.stdout.readline())
+    with child_process(["-m", "tests.ha.live.console"], niceness=niceness) as (process, said):
         yield Console(process, "127.0.0.1", said["port"], said["username"], said["password"])
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 if __name__ == "__main__":
