@@ -562,7 +562,10 @@ def test_legacy_event_and_v2_log_count_once() -> None:
     other_client = legacy("EVT_WU_Connected", at=5.0, user="00:00:00:00:00:02", **AP)
     finding = only(run([legacy_entry, v2_entry, other_client]), "client_connected")[0]
     assert finding.count == 2
-    assert finding.keys == ("EVT_WU_Connected",)
+    # The newer report of the occurrence is kept (entries are analysed newest first); the
+    # other client's connection is its own occurrence.
+    assert finding.keys == ("CLIENT_CONNECTED_WIRELESS", "EVT_WU_Connected")
+    assert finding.last_seen.timestamp() == (BASE_MS + 6_200) / 1000
 
 
 def test_ips_row_event_and_v2_threat_count_once() -> None:

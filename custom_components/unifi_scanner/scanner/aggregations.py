@@ -1,29 +1,23 @@
 """Findings over time windows: roaming flaps, password guessing, WAN flapping, lost contact.
 
-A rule with an ``aggregate`` hands its deduplicated entries here instead of becoming one finding
-per subject; each aggregation decides what its pattern means and which engine rule reports it.
+A rule with an ``aggregate`` hands its deduplicated entries, newest first, to one of these
+instead of becoming one finding per subject; each decides what its pattern means and which
+engine rule reports it. They keep tallies and the times a window still needs, never entries.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections import deque
+from typing import TYPE_CHECKING, Protocol
 
 from .catalogue import Aggregate, EngineRule
-from .subjects import (
-    admin_name,
-    client_key,
-    device_key,
-    finding,
-    ip_key,
-    per_subject,
-)
+from .subjects import SUBJECT_KEYS, admin_name, client_key, device_key, ip_key, site_key
+from .tally import Tally, finding, merged
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
-
     from .catalogue import Rule, RuleCatalogue
     from .models import LogEntry
-    from .subjects import KeyFn, Ranked
+    from .subjects import Ranked
 
 ROAM_FLAP_COUNT = 5
 ROAM_FLAP_WINDOW_MS = 60 * 60_000
@@ -35,146 +29,326 @@ WAN_FLAP_WINDOW_MS = 60 * 60_000
 LOST_CONTACT_REPEATED_COUNT = 3
 
 
-def _max_in_window(times: list[int], window_ms: int) -> int:
-    """Count the most timestamps inside any window of ``window_ms`` (end exclusive)."""
-    times.sort()
-    best = start = 0
-    for end, time in enumerate(times):
-        while time - times[start] >= window_ms:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
+class Peak:
+    """The most entries inside any window of ``width_ms``, fed times newest first.
 
-
-def _group_by(entries: Iterable[LogEntry], key: KeyFn) -> dict[str, list[LogEntry]]:
-    groups: dict[str, list[LogEntry]] = {}
-    for entry in entries:
-        value = key(entry)
-        if value:
-            groups.setdefault(value, []).append(entry)
-    return groups
-
-
-def _roams(groups: list[tuple[Rule, list[LogEntry]]], catalogue: RuleCatalogue) -> list[Ranked]:
-    """Site-wide roaming counts, plus one finding per client that roams back and forth."""
-    ranked: list[Ranked] = []
-    flap_rule = catalogue.get(EngineRule.ROAMING_FLAP)
-    for rule, entries in groups:
-        ranked.extend(per_subject(rule, entries))
-        for client in _group_by(entries, client_key).values():
-            if len(client) < ROAM_FLAP_COUNT:
-                continue
-            peak = _max_in_window([entry.time_ms for entry in client], ROAM_FLAP_WINDOW_MS)
-            if peak >= ROAM_FLAP_COUNT:
-                ranked.append(finding(flap_rule, client, _window(peak, ROAM_FLAP_WINDOW_MS)))
-    return ranked
-
-
-def _failed_logins(
-    groups: list[tuple[Rule, list[LogEntry]]], catalogue: RuleCatalogue
-) -> list[Ranked]:
-    """Split failed sign-ins into password guessing and ordinary failures.
-
-    A burst from one address is checked first, then a burst against one account from several.
+    The busiest window can be taken to start at one of its entries, so each entry only needs
+    the newer ones less than a window away: the deque never holds more than one window.
     """
-    ranked: list[Ranked] = []
-    brute_rule = catalogue.get(EngineRule.BRUTE_FORCE)
-    for rule, entries in groups:
-        remaining = entries
-        for key in (ip_key, admin_name):
-            leftover: list[LogEntry] = [entry for entry in remaining if not key(entry)]
-            for group in _group_by(remaining, key).values():
-                peak = 0
-                if len(group) >= BRUTE_FORCE_COUNT:
-                    peak = _max_in_window([entry.time_ms for entry in group], BRUTE_FORCE_WINDOW_MS)
-                if peak >= BRUTE_FORCE_COUNT:
-                    ranked.append(_brute_force(brute_rule, group, by_ip=key is ip_key, peak=peak))
-                else:
-                    leftover.extend(group)
-            remaining = leftover
-        ranked.extend(per_subject(rule, remaining))
-    return ranked
+
+    __slots__ = ("_times", "_width", "peak")
+
+    def __init__(self, width_ms: int) -> None:
+        """Start empty."""
+        self._width = width_ms
+        self._times: deque[int] = deque()
+        self.peak = 0
+
+    def add(self, time_ms: int) -> int:
+        """Count one entry (no newer than any before it); return the peak so far."""
+        times = self._times
+        while times and times[0] - time_ms >= self._width:
+            times.popleft()
+        times.append(time_ms)
+        self.peak = max(self.peak, len(times))
+        return self.peak
 
 
-def _brute_force(rule: Rule, entries: list[LogEntry], *, by_ip: bool, peak: int) -> Ranked:
-    """Build a password-guessing finding for one address or one account."""
-    admins = {admin_name(entry) for entry in entries} - {""}
-    admin = next(iter(admins)) if len(admins) == 1 else None
-    subject: tuple[str | None, str | None, str | None]
-    if by_ip:
-        ip = ip_key(entries[0])
-        subject, extra = (admin, None, ip), {"subject": ip}
-    else:
-        subject, extra = (admin, None, None), {"subject": admin or ""}
-    return finding(rule, entries, extra | _window(peak, BRUTE_FORCE_WINDOW_MS), subject)
+def max_in_window(times: list[int], width_ms: int) -> int:
+    """Count the most of ``times`` (any order) inside any window of ``width_ms``."""
+    peak = Peak(width_ms)
+    for time_ms in sorted(times, reverse=True):
+        peak.add(time_ms)
+    return peak.peak
 
 
-def _wan_transitions(
-    groups: list[tuple[Rule, list[LogEntry]]], catalogue: RuleCatalogue
-) -> list[Ranked]:
-    """Each WAN rule reports as usual; frequent changes of one gateway add a flapping finding."""
-    ranked: list[Ranked] = []
-    every: list[LogEntry] = []
-    for rule, entries in groups:
-        ranked.extend(per_subject(rule, entries))
-        every.extend(entries)
-    by_gateway: dict[str, list[LogEntry]] = {}
-    for entry in every:
-        by_gateway.setdefault(device_key(entry), []).append(entry)
-    for gateway in by_gateway.values():
-        if len(gateway) < WAN_FLAP_COUNT:
-            continue
-        peak = _max_in_window([entry.time_ms for entry in gateway], WAN_FLAP_WINDOW_MS)
-        if peak >= WAN_FLAP_COUNT:
-            rule_id = (
-                EngineRule.WAN_FLAPPING_SEVERE
-                if peak >= WAN_FLAP_SEVERE_COUNT
-                else EngineRule.WAN_FLAPPING
-            )
-            ranked.append(
-                finding(catalogue.get(rule_id), gateway, _window(peak, WAN_FLAP_WINDOW_MS))
-            )
-    return ranked
+class BySubject:
+    """One tally per subject of a plain rule: the default way a rule becomes findings."""
+
+    __slots__ = ("_key", "_site", "rule", "tallies")
+
+    def __init__(self, rule: Rule) -> None:
+        """Group ``rule``'s entries by the subject it names."""
+        self.rule = rule
+        self._site = rule.subject == "site"
+        self._key = site_key if self._site else SUBJECT_KEYS[rule.subject]
+        self.tallies: dict[str, Tally] = {}
+
+    def add(self, _rule: Rule, entry: LogEntry) -> None:
+        """Count one entry for its subject."""
+        subject = self._key(entry)
+        tally = self.tallies.get(subject)
+        if tally is None:
+            self.tallies[subject] = Tally(entry, site=self._site)
+        else:
+            tally.add(entry)
+
+    def findings(self) -> list[Ranked]:
+        """One finding per subject."""
+        return [finding(self.rule, tally) for tally in self.tallies.values()]
 
 
-def _lost_contacts(
-    groups: list[tuple[Rule, list[LogEntry]]], catalogue: RuleCatalogue
-) -> list[Ranked]:
-    """Escalate devices that drop off repeatedly into one finding instead of the plain ones."""
-    totals: dict[str, int] = {}
-    for _, entries in groups:
-        for entry in entries:
-            key = device_key(entry)
-            totals[key] = totals.get(key, 0) + 1
-    repeated = {
-        key for key, total in totals.items() if key and total >= LOST_CONTACT_REPEATED_COUNT
-    }
-    ranked: list[Ranked] = []
-    escalated: dict[str, list[LogEntry]] = {}
-    for rule, entries in groups:
-        plain = []
-        for entry in entries:
-            key = device_key(entry)
-            if key in repeated:
-                escalated.setdefault(key, []).append(entry)
-            else:
-                plain.append(entry)
-        ranked.extend(per_subject(rule, plain))
-    rule = catalogue.get(EngineRule.LOST_CONTACT_REPEATED)
-    ranked.extend(finding(rule, entries) for entries in escalated.values())
-    return ranked
+class Aggregator(Protocol):
+    """What the engine asks of an aggregation."""
+
+    def add(self, rule: Rule, entry: LogEntry) -> None:
+        """Take one deduplicated entry of ``rule``, newest first."""
+
+    def findings(self) -> list[Ranked]:
+        """Return what the entries add up to."""
+
+
+class _Tallied:
+    """A tally and a window peak, per subject of an aggregation."""
+
+    __slots__ = ("peak", "tally")
+
+    def __init__(self, entry: LogEntry, width_ms: int) -> None:
+        self.tally = Tally(entry)
+        self.peak = Peak(width_ms)
+        self.peak.add(entry.time_ms)
+
+    def add(self, entry: LogEntry) -> None:
+        self.tally.add(entry)
+        self.peak.add(entry.time_ms)
 
 
 def _window(peak: int, window_ms: int) -> dict[str, str]:
     return {"window_count": str(peak), "window_minutes": str(window_ms // 60_000)}
 
 
-AGGREGATORS: dict[
-    Aggregate,
-    Callable[[list[tuple[Rule, list[LogEntry]]], RuleCatalogue], list[Ranked]],
-] = {
-    Aggregate.ROAM: _roams,
-    Aggregate.FAILED_LOGIN: _failed_logins,
-    Aggregate.WAN_TRANSITION: _wan_transitions,
-    Aggregate.LOST_CONTACT: _lost_contacts,
+class Roams:
+    """Site-wide roaming counts, plus one finding per client that roams back and forth."""
+
+    def __init__(self, catalogue: RuleCatalogue) -> None:
+        """Report flaps with the catalogue's engine rule."""
+        self._flap_rule = catalogue.get(EngineRule.ROAMING_FLAP)
+        self._rules: dict[str, BySubject] = {}
+        self._clients: dict[tuple[str, str], _Tallied] = {}
+
+    def add(self, rule: Rule, entry: LogEntry) -> None:
+        """Count a roam for the site and for its client."""
+        plain = self._rules.get(rule.id)
+        if plain is None:
+            plain = self._rules[rule.id] = BySubject(rule)
+        plain.add(rule, entry)
+        client = client_key(entry)
+        if client:
+            tallied = self._clients.get((rule.id, client))
+            if tallied is None:
+                self._clients[rule.id, client] = _Tallied(entry, ROAM_FLAP_WINDOW_MS)
+            else:
+                tallied.add(entry)
+
+    def findings(self) -> list[Ranked]:
+        """Report the site-wide counts, then the clients whose roams peaked within an hour."""
+        ranked = [item for plain in self._rules.values() for item in plain.findings()]
+        ranked.extend(
+            finding(self._flap_rule, client.tally, _window(client.peak.peak, ROAM_FLAP_WINDOW_MS))
+            for client in self._clients.values()
+            if client.peak.peak >= ROAM_FLAP_COUNT
+        )
+        return ranked
+
+
+class _Attempts:
+    """Failed sign-ins of one address, account and subject: a tally and their times."""
+
+    __slots__ = ("tally", "times")
+
+    def __init__(self, entry: LogEntry) -> None:
+        self.tally = Tally(entry, admins=True)
+        self.times = [entry.time_ms]
+
+
+class FailedLogins:
+    """Split failed sign-ins into password guessing and ordinary failures.
+
+    A burst from one address is checked first, then a burst against one account from the
+    addresses that did not burst. Whether an address burst is known for sure once its window
+    peak reached the count, so the times of its attempts are dropped then; an account's
+    window is judged at the end, over the attempts of addresses that never burst.
+    """
+
+    def __init__(self, catalogue: RuleCatalogue) -> None:
+        """Report bursts with the catalogue's engine rule."""
+        self._brute_rule = catalogue.get(EngineRule.BRUTE_FORCE)
+        self._rules: dict[str, Rule] = {}
+        # per rule: (address, account, subject) -> attempts; per rule and address: the peak
+        self._attempts: dict[str, dict[tuple[str, str, str], _Attempts]] = {}
+        self._peaks: dict[tuple[str, str], Peak] = {}
+
+    def add(self, rule: Rule, entry: LogEntry) -> None:
+        """Count one failed sign-in."""
+        attempts = self._attempts.get(rule.id)
+        if attempts is None:
+            self._rules[rule.id] = rule
+            attempts = self._attempts[rule.id] = {}
+        ip, admin = ip_key(entry), admin_name(entry)
+        part = (ip, admin, SUBJECT_KEYS[rule.subject](entry))
+        held = attempts.get(part)
+        if held is None:
+            held = attempts[part] = _Attempts(entry)
+        else:
+            held.tally.add(entry)
+            held.times.append(entry.time_ms)
+        if not ip:
+            return
+        peak = self._peaks.get((rule.id, ip))
+        if peak is None:
+            peak = self._peaks[rule.id, ip] = Peak(BRUTE_FORCE_WINDOW_MS)
+        if peak.peak >= BRUTE_FORCE_COUNT:
+            held.times.clear()
+            peak.add(entry.time_ms)
+        elif peak.add(entry.time_ms) >= BRUTE_FORCE_COUNT:
+            for (other_ip, _, _), other in attempts.items():
+                if other_ip == ip:
+                    other.times.clear()  # this address burst: its times are not needed again
+
+    def findings(self) -> list[Ranked]:
+        """Bursts per address, then per account, then one finding per remaining subject."""
+        ranked: list[Ranked] = []
+        for rule_id, attempts in self._attempts.items():
+            ranked.extend(self._rule_findings(self._rules[rule_id], attempts))
+        return ranked
+
+    def _rule_findings(
+        self, rule: Rule, attempts: dict[tuple[str, str, str], _Attempts]
+    ) -> list[Ranked]:
+        ranked: list[Ranked] = []
+        by_ip: dict[str, list[_Attempts]] = {}
+        rest: list[tuple[tuple[str, str, str], _Attempts]] = []
+        for part, held in attempts.items():
+            tracker = self._peaks.get((rule.id, part[0]))
+            if tracker is not None and tracker.peak >= BRUTE_FORCE_COUNT:
+                by_ip.setdefault(part[0], []).append(held)
+            else:
+                rest.append((part, held))
+        for ip, group in by_ip.items():
+            ranked.append(self._burst(group, ip=ip, peak=self._peaks[rule.id, ip].peak))
+        by_admin: dict[str, list[tuple[str, _Attempts]]] = {}
+        leftover: dict[str, list[_Attempts]] = {}
+        for (_, admin, subject), held in rest:
+            if admin:
+                by_admin.setdefault(admin, []).append((subject, held))
+            else:
+                leftover.setdefault(subject, []).append(held)
+        for parts in by_admin.values():
+            times = [moment for _, held in parts for moment in held.times]
+            peak = max_in_window(times, BRUTE_FORCE_WINDOW_MS)
+            if peak >= BRUTE_FORCE_COUNT:
+                ranked.append(self._burst([held for _, held in parts], ip=None, peak=peak))
+                continue
+            for subject, held in parts:
+                leftover.setdefault(subject, []).append(held)
+        for group in leftover.values():
+            tally = merged(held.tally for held in group)
+            if tally is not None:
+                ranked.append(finding(rule, tally))
+        return ranked
+
+    def _burst(self, group: list[_Attempts], *, ip: str | None, peak: int) -> Ranked:
+        """Build a password-guessing finding for one address (``ip``) or one account."""
+        tally = merged(held.tally for held in group)
+        assert tally is not None  # noqa: S101 - a burst has attempts
+        admins = (tally.admins or set()) - {""}
+        admin = next(iter(admins)) if len(admins) == 1 else None
+        extra = _window(peak, BRUTE_FORCE_WINDOW_MS)
+        if ip is not None:
+            return finding(self._brute_rule, tally, {"subject": ip} | extra, (admin, None, ip))
+        return finding(
+            self._brute_rule, tally, {"subject": admin or ""} | extra, (admin, None, None)
+        )
+
+
+class WanTransitions:
+    """Each WAN rule reports as usual; frequent changes of one gateway add a flapping finding."""
+
+    def __init__(self, catalogue: RuleCatalogue) -> None:
+        """Report flapping with the catalogue's engine rules."""
+        self._catalogue = catalogue
+        self._rules: dict[str, BySubject] = {}
+        self._gateways: dict[str, _Tallied] = {}
+
+    def add(self, rule: Rule, entry: LogEntry) -> None:
+        """Count a transition for its rule and for its gateway."""
+        plain = self._rules.get(rule.id)
+        if plain is None:
+            plain = self._rules[rule.id] = BySubject(rule)
+        plain.add(rule, entry)
+        gateway = device_key(entry)
+        tallied = self._gateways.get(gateway)
+        if tallied is None:
+            self._gateways[gateway] = _Tallied(entry, WAN_FLAP_WINDOW_MS)
+        else:
+            tallied.add(entry)
+
+    def findings(self) -> list[Ranked]:
+        """Each rule's findings, then the gateways that changed often within an hour."""
+        ranked = [item for plain in self._rules.values() for item in plain.findings()]
+        for gateway in self._gateways.values():
+            peak = gateway.peak.peak
+            if peak < WAN_FLAP_COUNT:
+                continue
+            rule_id = (
+                EngineRule.WAN_FLAPPING_SEVERE
+                if peak >= WAN_FLAP_SEVERE_COUNT
+                else EngineRule.WAN_FLAPPING
+            )
+            ranked.append(
+                finding(
+                    self._catalogue.get(rule_id), gateway.tally, _window(peak, WAN_FLAP_WINDOW_MS)
+                )
+            )
+        return ranked
+
+
+class LostContacts:
+    """Escalate devices that drop off repeatedly into one finding instead of the plain ones."""
+
+    def __init__(self, catalogue: RuleCatalogue) -> None:
+        """Report escalations with the catalogue's engine rule."""
+        self._repeated_rule = catalogue.get(EngineRule.LOST_CONTACT_REPEATED)
+        self._rules: dict[str, BySubject] = {}
+        self._devices: dict[str, Tally] = {}
+
+    def add(self, rule: Rule, entry: LogEntry) -> None:
+        """Count a lost contact for its rule and for its device."""
+        plain = self._rules.get(rule.id)
+        if plain is None:
+            plain = self._rules[rule.id] = BySubject(rule)
+        plain.add(rule, entry)
+        device = device_key(entry)
+        tally = self._devices.get(device)
+        if tally is None:
+            self._devices[device] = Tally(entry)
+        else:
+            tally.add(entry)
+
+    def findings(self) -> list[Ranked]:
+        """Plain findings for devices lost now and then, one each for the others."""
+        repeated = {
+            device
+            for device, tally in self._devices.items()
+            if device and tally.count >= LOST_CONTACT_REPEATED_COUNT
+        }
+        ranked = [
+            finding(plain.rule, tally)
+            for plain in self._rules.values()
+            for device, tally in plain.tallies.items()
+            if device not in repeated
+        ]
+        ranked.extend(
+            finding(self._repeated_rule, tally)
+            for device, tally in self._devices.items()
+            if device in repeated
+        )
+        return ranked
+
+
+AGGREGATORS: dict[Aggregate, type[Roams | FailedLogins | WanTransitions | LostContacts]] = {
+    Aggregate.ROAM: Roams,
+    Aggregate.FAILED_LOGIN: FailedLogins,
+    Aggregate.WAN_TRANSITION: WanTransitions,
+    Aggregate.LOST_CONTACT: LostContacts,
 }

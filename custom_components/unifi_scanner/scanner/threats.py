@@ -17,7 +17,7 @@ from .models import Finding, Severity, ThreatGroup, ThreatSource, ThreatSummary
 from .threat_catalogue import Outcome
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable
 
     from .catalogue import RuleCatalogue
     from .models import LogEntry, Threat
@@ -51,17 +51,13 @@ def is_cybersecure(threat: Threat) -> bool:
 @dataclass(slots=True)
 class _Group:
     signature: str
-    signature_id: int | None
-    category: ThreatCategory
-    category_name: str
-    raw_category: str
-    rank: int
     first: LogEntry
     last: LogEntry
+    rank: int
+    outcome: Outcome
     count: int = 0
     blocked: int = 0
     cybersecure: bool = False
-    outcome: Outcome = Outcome.BLOCKED
     sources: dict[str, int] = field(default_factory=dict)
     keys: set[str] = field(default_factory=set)
 
@@ -70,12 +66,24 @@ class _Group:
         """The worst severity of the group's alerts."""
         return _BY_RANK[self.rank]
 
+    @property
+    def threat(self) -> Threat:
+        """The group's first alert, which names its signature id and category."""
+        threat = self.first.threat
+        assert threat is not None  # noqa: S101 - only threat entries are tallied
+        return threat
+
     def words(self, categories: ThreatCategories) -> tuple[str, str]:
         """Return the label and the steps: what happened first, then the family's advice."""
         inbound = self.outcome in _INBOUND
-        label = categories.label(self.category, self.raw_category, detected=self.detected > 0)
-        _, remediation = self.category.words(detected=self.detected > 0, inbound=inbound)
+        category = self.category(categories)
+        label = categories.label(category, self.threat.category, detected=self.detected > 0)
+        _, remediation = category.words(detected=self.detected > 0, inbound=inbound)
         return label, f"{categories.outcomes.get(self.outcome, '')} {remediation}".strip()
+
+    def category(self, categories: ThreatCategories) -> ThreatCategory:
+        """Classify the group by its first alert."""
+        return categories.classify(self.threat.signature, self.threat.category)
 
     @property
     def detected(self) -> int:
@@ -90,90 +98,115 @@ _CYBERSECURE_FIRST = CYBERSECURE_IDS.start
 _CYBERSECURE_END = CYBERSECURE_IDS.stop
 
 
-def summarize_threats(
-    entries: Sequence[LogEntry], *, catalogue: RuleCatalogue
-) -> tuple[ThreatSummary, list[tuple[int, Finding]]]:
-    """Group the threat entries; return the summary and findings for severe/medium groups.
+def _before(entry: LogEntry, other: LogEntry) -> bool:
+    if entry.time_ms != other.time_ms:
+        return entry.time_ms < other.time_ms
+    return (entry.source, entry.id) < (other.source, other.id)
 
-    Each finding comes with the epoch milliseconds of its newest alert (its sort position).
+
+class ThreatTally:
+    """The threat picture of a scan, gathered one alert at a time in any order.
+
+    Per signature it keeps counts, the first and the newest alert and the source addresses;
+    per source address the alerts per signature. A group's first alert (in collection order)
+    names its signature id and category, and its newest is the last of the newest millisecond.
     """
-    categories = catalogue.threat_categories
-    classify = categories.classify
-    groups: dict[str, _Group] = {}
-    source_counts: dict[str, int] = {}
-    source_signatures: dict[str, dict[str, int]] = {}
-    blocked = cybersecure = total = 0
-    for entry in entries:
+
+    __slots__ = ("_blocked", "_cybersecure", "_groups", "_signatures", "_sources", "_total")
+
+    def __init__(self) -> None:
+        """Start with no alerts."""
+        self._groups: dict[str, _Group] = {}
+        self._sources: dict[str, int] = {}
+        self._signatures: dict[str, dict[str, int]] = {}
+        self._blocked = self._cybersecure = self._total = 0
+
+    def add(self, entry: LogEntry) -> None:
+        """Count one alert (an entry without a threat is ignored)."""
         threat = entry.threat
         if threat is None:
-            continue
-        total += 1
+            return
+        self._total += 1
         signature = threat.signature or threat.category or entry.message or entry.key
         rank = _RANK.get(threat.severity, 2) if threat.severity else 2
-        group = groups.get(signature)
+        outcome = Outcome.of(blocked=threat.blocked, direction=threat.direction)
+        group = self._groups.get(signature)
         if group is None:
-            category = classify(threat.signature, threat.category)
-            group = groups[signature] = _Group(
-                signature=signature,
-                signature_id=threat.signature_id,
-                category=category,
-                category_name=category.token or threat.category,
-                raw_category=threat.category,
-                rank=rank,
-                first=entry,
-                last=entry,
-                outcome=Outcome.of(blocked=threat.blocked, direction=threat.direction),
+            group = self._groups[signature] = _Group(
+                signature=signature, first=entry, last=entry, rank=rank, outcome=outcome
             )
         else:
             group.rank = min(group.rank, rank)
-            if entry.time_ms < group.first.time_ms:
+            if _before(entry, group.first):
                 group.first = entry
-            if entry.time_ms >= group.last.time_ms:
+            if not _before(entry, group.last):
                 group.last = entry
+            if outcome.rank < group.outcome.rank:
+                group.outcome = outcome
         group.count += 1
         group.keys.add(entry.key)
-        outcome = Outcome.of(blocked=threat.blocked, direction=threat.direction)
-        if outcome.rank < group.outcome.rank:
-            group.outcome = outcome
         if threat.blocked:
             group.blocked += 1
-            blocked += 1
+            self._blocked += 1
         signature_id = threat.signature_id
         if signature_id is not None and _CYBERSECURE_FIRST <= signature_id < _CYBERSECURE_END:
             group.cybersecure = True
-            cybersecure += 1
+            self._cybersecure += 1
         source = threat.src_ip or entry.ip
         if source:
             group.sources[source] = group.sources.get(source, 0) + 1
-            source_counts[source] = source_counts.get(source, 0) + 1
-            signatures = source_signatures.get(source)
+            self._sources[source] = self._sources.get(source, 0) + 1
+            signatures = self._signatures.get(source)
             if signatures is None:
-                signatures = source_signatures[source] = {}
+                signatures = self._signatures[source] = {}
             signatures[signature] = signatures.get(signature, 0) + 1
 
-    ordered = sorted(groups.values(), key=lambda g: (g.rank, -g.count, g.signature))
-    words = {group.signature: group.words(categories) for group in ordered}
-    summary = ThreatSummary(
-        total=total,
-        blocked=blocked,
-        detected=total - blocked,
-        cybersecure=cybersecure,
-        groups=tuple(_threat_group(group, *words[group.signature]) for group in ordered),
-        top_sources=_top_sources(source_counts, source_signatures, words),
-    )
-    findings = [
-        (group.last.time_ms, _finding(group, catalogue, *words[group.signature]))
-        for group in ordered
-        if group.severity in _FINDING_RULES
-    ]
-    return summary, findings
+    def summary(
+        self, *, catalogue: RuleCatalogue
+    ) -> tuple[ThreatSummary, list[tuple[int, Finding]]]:
+        """Return the summary and findings for severe/medium groups.
+
+        Each finding comes with the epoch milliseconds of its newest alert (its sort position).
+        """
+        categories = catalogue.threat_categories
+        ordered = sorted(self._groups.values(), key=lambda g: (g.rank, -g.count, g.signature))
+        words = {group.signature: group.words(categories) for group in ordered}
+        summary = ThreatSummary(
+            total=self._total,
+            blocked=self._blocked,
+            detected=self._total - self._blocked,
+            cybersecure=self._cybersecure,
+            groups=tuple(
+                _threat_group(group, categories, *words[group.signature]) for group in ordered
+            ),
+            top_sources=_top_sources(self._sources, self._signatures, words),
+        )
+        findings = [
+            (group.last.time_ms, _finding(group, catalogue, *words[group.signature]))
+            for group in ordered
+            if group.severity in _FINDING_RULES
+        ]
+        return summary, findings
 
 
-def _threat_group(group: _Group, label: str, remediation: str) -> ThreatGroup:
+def summarize_threats(
+    entries: Iterable[LogEntry], *, catalogue: RuleCatalogue
+) -> tuple[ThreatSummary, list[tuple[int, Finding]]]:
+    """Group threat entries (already deduplicated across sources) into the threat picture."""
+    tally = ThreatTally()
+    for entry in entries:
+        tally.add(entry)
+    return tally.summary(catalogue=catalogue)
+
+
+def _threat_group(
+    group: _Group, categories: ThreatCategories, label: str, remediation: str
+) -> ThreatGroup:
+    threat = group.threat
     return ThreatGroup(
         signature=group.signature,
-        signature_id=group.signature_id,
-        category=group.category_name,
+        signature_id=threat.signature_id,
+        category=group.category(categories).token or threat.category,
         category_label=label,
         severity=group.severity,
         count=group.count,
