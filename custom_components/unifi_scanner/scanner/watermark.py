@@ -84,6 +84,10 @@ class Checkpoint:
             marks[source] = SourceMark(time_ms=time_ms, ids=frozenset(kept))
         return Checkpoint(last_success=self.last_success, marks=marks, overlap=self.overlap)
 
+    def advancer(self) -> Advance:
+        """Start gathering, entry by entry, what ``advance`` needs (no entry list is kept)."""
+        return Advance(self)
+
     def committed(self, at: datetime) -> Checkpoint:
         """Return a copy stamped with the time of a successful delivery."""
         return Checkpoint(last_success=at, marks=self.marks, overlap=self.overlap)
@@ -122,6 +126,52 @@ class Checkpoint:
         if mark is None or mark.time_ms < time_ms - self._overlap_ms:
             return frozenset()
         return mark.ids
+
+
+class Advance:
+    """The newest time per source and the ids near it, gathered as a scan's entries pass by.
+
+    ``advance`` needs, per source, the newest reported time and the ids within one overlap of
+    it; an id older than that behind the newest seen so far can never be needed, so only the
+    entries of the newest minutes are remembered whatever the backlog (entries arrive newest
+    first, so that is one small dict per source).
+    """
+
+    __slots__ = ("_checkpoint", "_newest", "_overlap_ms", "_recent")
+
+    def __init__(self, checkpoint: Checkpoint) -> None:
+        """Gather the advance of ``checkpoint``."""
+        self._checkpoint = checkpoint
+        self._overlap_ms = checkpoint._overlap_ms  # noqa: SLF001 - its own companion
+        self._newest: dict[Source, int] = {}
+        self._recent: dict[Source, dict[str, int]] = {}
+
+    def add(self, source: Source, entry_id: str, time_ms: int) -> None:
+        """Note one reported entry."""
+        newest = self._newest.get(source)
+        recent = self._recent.get(source)
+        if newest is None or recent is None:
+            self._newest[source] = time_ms
+            self._recent[source] = {entry_id: time_ms}
+            return
+        if time_ms > newest:
+            self._newest[source] = newest = time_ms
+            floor = newest - self._overlap_ms
+            self._recent[source] = recent = {i: t for i, t in recent.items() if t >= floor}
+        if time_ms >= newest - self._overlap_ms:
+            recent[entry_id] = time_ms
+
+    def __len__(self) -> int:
+        """Entries remembered (the newest minutes of each source)."""
+        return sum(map(len, self._recent.values()))
+
+    def result(self) -> Checkpoint:
+        """Return the checkpoint after every noted entry was reported."""
+        return self._checkpoint.advance(
+            (source, entry_id, time_ms)
+            for source, recent in self._recent.items()
+            for entry_id, time_ms in recent.items()
+        )
 
 
 def _parse_time(value: object) -> datetime | None:
