@@ -12,9 +12,10 @@ def test_bench_ha_prints_each_figure_next_to_its_target() -> None:
     assert "UniFi Scanner backlog through Home Assistant 20" in out
     assert "3,000 events, 1 run\n" in out
     for figure, target in (
-        ("longest loop block (worst)", "<=     50 ms"),
-        ("scan time (median)", "<=      5 s"),
-        ("added peak memory (worst)", "<=    250 MiB"),
+        ("longest loop block (worst)", "<=     20 ms"),
+        ("scan time (median)", "<=      2 s"),
+        ("added peak memory (worst)", "<=     64 MiB"),
+        ("next scan: requests/source", "<=      3"),
     ):
         (row,) = (line for line in out.splitlines() if line.startswith(f"| {figure}"))
         assert target in row
