@@ -132,6 +132,9 @@ def finding(
     A site-wide finding spans every chatter entry of the period, so its oldest, newest, keys
     and clients are gathered in a single pass over the entries.
     """
+    # Ties are read in collection order, whatever order the grouping left the entries in (the
+    # earlier engine read them in list order, which only ever differed on equal milliseconds).
+    entries = sorted(entries, key=lambda entry: (entry.time_ms, entry.source, entry.id))
     site = rule.subject == "site"
     first = last = entries[0]
     low = high = first.time_ms
