@@ -1,7 +1,8 @@
 """Async client for the Network application of a UniFi gateway (UniFi OS or classic).
 
 ``UnifiClient`` holds the endpoint methods (sites, sysinfo, probe, devices, health, the paged log
-sources) and ``fetch_since``; the session, login and the single ``request()`` chokepoint live in
+sources), ``collect`` (one collection as a stream of batches, newest first) and ``fetch_since``
+(all of it at once); the session, login and the single ``request()`` chokepoint live in
 ``transport``, the pure envelope helpers in ``envelope``. Paths and quirks follow UNIFI_API.md.
 """
 
@@ -10,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from .envelope import MFA_MESSAGE, _count, _data, _jwt_csrf, _retry_after
 from .exceptions import ScannerResponseError, ScannerUnsupportedError
@@ -23,14 +24,26 @@ from .models import (
     FetchResult,
     GatewayInfo,
     HealthSubsystem,
+    LogEntry,
     Site,
+    SkippedRows,
     Source,
 )
-from .normalize import EntryCollector, normalize_device, normalize_health
+from .normalize import normalize_device, normalize_health, sort_entries
+from .normalize.collector import OrderedCollector
 from .transport import DEFAULT_PORT, UNIFI_OS_PREFIX, UnifiTransport, _SessionExpiredError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Awaitable, Callable
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Generator,
+        Iterable,
+        Iterator,
+        Mapping,
+    )
 
 # The names callers and tests have always imported from this module, wherever they now live.
 __all__ = [
@@ -42,6 +55,7 @@ __all__ = [
     "NORMALIZE_CHUNK",
     "SYSTEM_LOG_PAGE_SIZE",
     "UNIFI_OS_PREFIX",
+    "Collection",
     "UnifiClient",
     "_SessionExpiredError",
     "_count",
@@ -270,8 +284,15 @@ class UnifiClient(UnifiTransport):
         return [row async for page in self._ips_pages(start, end) for row in page]
 
     async def _ips_pages(self, start: datetime, end: datetime) -> _Pages:
-        """Yield IPS rows page by page, each without the rows an earlier page had."""
+        """Yield IPS rows page by page, each without the rows an earlier page had.
+
+        The next request ends at the oldest time of this answer, so only the rows of that very
+        millisecond can come again (and rows without a readable time): only their ids are
+        remembered, never the whole collection's. A row newer than the end asked for was
+        delivered by an earlier page (a gateway ignoring ``end``), so it is not fresh either.
+        """
         start_ms, end_ms = _ms(_utc(start)), _ms(_utc(end))
+        newest: float = math.inf  # the first answer is taken whole, as before
         seen: set[Any] = set()
         for _ in range(MAX_PAGES):
             envelope = await self.request(
@@ -282,17 +303,31 @@ class UnifiClient(UnifiTransport):
             data = _data(envelope)
             total = _count(envelope)
             del envelope
-            fresh = [item for item in data if _item_id(item) not in seen]
-            seen.update(_item_id(item) for item in fresh)
+            fresh = [
+                item
+                for item in data
+                if _item_id(item) not in seen
+                and ((moment := _item_ms(item)) is None or moment <= newest)
+            ]
             times = [moment for item in data if (moment := _item_ms(item)) is not None]
             last = not fresh or total is None or total <= len(data) or not times
-            del data
+            if not last:
+                boundary = min(times)
+                again = {
+                    _item_id(item)
+                    for item in data
+                    if (moment := _item_ms(item)) is None or moment == boundary
+                }
+                # The same end again: the rows already at it can still come again too.
+                seen = again | seen if boundary == end_ms else again
+                end_ms = boundary
+                newest = boundary
+            del data, times
             if fresh:
                 yield fresh
             del fresh
             if last:
                 return
-            end_ms = min(times)
 
     async def read_log_since(
         self, since_ms: int, *, legacy_first: bool = False
@@ -319,61 +354,51 @@ class UnifiClient(UnifiTransport):
 
     # --- one collection ------------------------------------------------------------------------
 
-    async def fetch_since(self, since: datetime, *, until: datetime | None = None) -> FetchResult:
-        """Collect every entry in ``[since, until]`` from all supported sources, plus snapshots.
+    def collect(
+        self,
+        since: datetime,
+        *,
+        until: datetime | None = None,
+        rows: Iterable[tuple[Source, Mapping[str, Any]]] = (),
+    ) -> Collection:
+        """One collection of ``[since, until]`` (``until`` defaults to now), read as iterated.
 
-        Entries are deduplicated per source by id and sorted by (time, source, id); the engine
-        deduplicates across sources. A legacy endpoint answering 404 is recorded as unsupported.
-
-        Each page is normalised as soon as it arrives and then dropped, so memory holds one page
-        of gateway JSON at a time and the event loop is never busy for more than one page:
-        decoding it and normalising it are two separate turns of the loop. Sorting more than a
-        page of entries runs on the loop's default executor.
+        ``rows`` are extra raw rows merged into the stream (stream-only rows the caller kept),
+        each normalised on its own, without window, as ``normalize.with_rows`` does. Awaiting
+        the collection (``await client.collect(since)``) probes the capabilities (once per
+        client) so they are known before the first batch; iterating it does so by itself. No
+        page is requested before the iteration starts.
         """
         since = _utc(since)
         until = _utc(until) if until is not None else datetime.now(UTC)
-        capabilities = await self.probe()
-        unsupported: set[Source] = set()
-        collector = EntryCollector(since_ms=_ms(since), until_ms=_ms(until))
+        extra = list(rows)
 
-        fetchers: tuple[tuple[Source, bool, Callable[[], _Pages]], ...] = (
-            (
-                Source.SYSTEM_LOG,
-                capabilities.system_log,
-                lambda: self._system_log_pages(since, until),
-            ),
-            (Source.EVENT, capabilities.legacy_events, lambda: self._event_pages(since)),
-            (Source.ALARM, capabilities.alarms, lambda: self._alarm_pages(since)),
-            (Source.IPS, capabilities.ips, lambda: self._ips_pages(since, until)),
-        )
-        for source, supported, pages in fetchers:
-            if not supported:
-                unsupported.add(source)
-                continue
-            try:
-                await self._collect(pages(), source, collector)
-            except ScannerUnsupportedError:
-                LOGGER.debug("%s is not supported by this gateway", source)
-                collector.discard(source)
-                unsupported.add(source)
-
-        # Sorting a large collection is one synchronous pass over all of it: off the loop.
-        entries = (
-            collector.entries()
-            if len(collector) <= NORMALIZE_CHUNK
-            else await asyncio.get_running_loop().run_in_executor(None, collector.entries)
-        )
-        skipped = collector.skipped()
-        del collector
-        if skipped:
-            LOGGER.debug(
-                "Skipped rows that could not be used: %s",
-                ", ".join(
-                    f"{source} {rows.unreadable} without a usable id or time, "
-                    f"{rows.conflicting} with a repeated id and different content"
-                    for source, rows in skipped.items()
+        async def prepare() -> tuple[Capabilities, OrderedCollector, _Fetchers, set[Source]]:
+            capabilities = await self.probe()
+            fetchers: tuple[tuple[Source, bool, Callable[[], _Pages]], ...] = (
+                (
+                    Source.SYSTEM_LOG,
+                    capabilities.system_log,
+                    lambda: self._system_log_pages(since, until),
                 ),
+                (Source.EVENT, capabilities.legacy_events, lambda: self._event_pages(since)),
+                (Source.ALARM, capabilities.alarms, lambda: self._alarm_pages(since)),
+                (Source.IPS, capabilities.ips, lambda: self._ips_pages(since, until)),
             )
+            supported = {source: pages for source, ok, pages in fetchers if ok}
+            collector = OrderedCollector(supported, since_ms=_ms(since), until_ms=_ms(until))
+            for start in range(0, len(extra), NORMALIZE_CHUNK):
+                if start:
+                    await asyncio.sleep(0)
+                collector.preload(extra[start : start + NORMALIZE_CHUNK])
+            extra.clear()
+            unsupported = {source for source, ok, _pages in fetchers if not ok}
+            return capabilities, collector, supported, unsupported
+
+        return Collection(since=since, until=until, prepare=prepare)
+
+    async def device_state(self) -> tuple[list[Device], list[HealthSubsystem]]:
+        """Devices and subsystem health, each empty where the gateway has no such endpoint."""
         try:
             devices = await self.devices()
         except ScannerUnsupportedError:
@@ -382,22 +407,184 @@ class UnifiClient(UnifiTransport):
             health = await self.health()
         except ScannerUnsupportedError:
             health = []
+        return devices, health
+
+    async def fetch_since(self, since: datetime, *, until: datetime | None = None) -> FetchResult:
+        """Collect every entry in ``[since, until]`` from all supported sources, plus snapshots.
+
+        Entries are deduplicated per source by id and sorted by (time, source, id); the engine
+        deduplicates across sources. A legacy endpoint answering 404 is recorded as unsupported.
+
+        This is ``collect`` gathered into one tuple (its batches reversed, oldest first), so it
+        holds the whole collection: a large backlog is better streamed with ``collect``. Only
+        when the gateway broke its own order is the whole collection sorted, on the loop's
+        default executor when it is larger than a page.
+        """
+        entries: list[LogEntry] = []
+        async with self.collect(since, until=until) as collection:
+            async for batch in collection:
+                entries += batch
+        entries.reverse()
+        withdrawn = collection.withdrawn
+        if withdrawn:
+            entries = [entry for entry in entries if entry.source not in withdrawn]
+        if collection.out_of_order:
+            if len(entries) <= NORMALIZE_CHUNK:
+                sort_entries(entries)
+            else:
+                await asyncio.get_running_loop().run_in_executor(None, sort_entries, entries)
+        devices, health = await self.device_state()
         return FetchResult(
-            since=since,
-            until=until,
+            since=collection.since,
+            until=collection.until,
             entries=tuple(entries),
             devices=tuple(devices),
             health=tuple(health),
-            capabilities=capabilities,
-            unsupported=frozenset(unsupported),
-            skipped=skipped,
+            capabilities=collection.capabilities,
+            unsupported=collection.unsupported,
+            skipped=collection.skipped,
         )
 
-    @staticmethod
-    async def _collect(pages: _Pages, source: Source, collector: EntryCollector) -> None:
-        """Normalise each page on its own turn of the loop, then let it go."""
-        async with aclosing(pages):
-            while (page := await anext(pages, None)) is not None:
+
+type _Fetchers = Mapping[Source, Callable[[], _Pages]]
+type _Prepare = Callable[
+    [], Awaitable[tuple[Capabilities, OrderedCollector, _Fetchers, set[Source]]]
+]
+
+
+def _slices(batch: list[LogEntry]) -> Iterator[list[LogEntry]]:
+    """Cut a batch into parts of at most ``NORMALIZE_CHUNK`` entries (none when it is empty)."""
+    if len(batch) <= NORMALIZE_CHUNK:
+        if batch:
+            yield batch
+        return
+    for start in range(0, len(batch), NORMALIZE_CHUNK):
+        yield batch[start : start + NORMALIZE_CHUNK]
+
+
+class Collection:
+    """One collection of log entries as batches in exact descending collection order.
+
+    ``async for batch in collection`` yields lists of entries ordered by descending
+    ``(time_ms, source, id)`` across all sources, each batch older than the one before (except
+    entries the gateway delivered out of its own order, see ``out_of_order``). Pages are
+    requested only as the batches are consumed, one request at a time, always from the source
+    whose pages reach least far back, so about a page per source is held at once however large
+    the backlog. A collection is iterated once; ``async with collection`` (or ``aclose()``)
+    closes the page requests still open when the consumer stops early.
+
+    The event loop is never busy for long: a page is decoded in one turn, normalised in the
+    following ones (``NORMALIZE_CHUNK`` rows per turn), and every batch (at most
+    ``NORMALIZE_CHUNK`` entries) is handed over in a turn of its own.
+
+    ``capabilities`` is known once the collection was awaited, entered or iterated;
+    ``unsupported`` and ``skipped`` are final once the iteration has ended.
+    """
+
+    def __init__(self, *, since: datetime, until: datetime, prepare: _Prepare) -> None:
+        """Read what ``prepare`` sets up; see ``UnifiClient.collect``."""
+        self.since: Final = since
+        self.until: Final = until
+        self._prepare: _Prepare | None = prepare
+        self._capabilities: Capabilities | None = None
+        self._collector: OrderedCollector | None = None
+        self._fetchers: _Fetchers = {}
+        self._unsupported: set[Source] = set()
+        self._batches: AsyncGenerator[list[LogEntry]] | None = None
+
+    async def _prepared(self) -> Self:
+        if self._prepare is not None:
+            prepare, self._prepare = self._prepare, None
+            (
+                self._capabilities,
+                self._collector,
+                self._fetchers,
+                self._unsupported,
+            ) = await prepare()
+        return self
+
+    def __await__(self) -> Generator[Any, None, Self]:
+        """Probe the capabilities (once per client) and normalise the extra rows."""
+        return self._prepared().__await__()
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the gateway supports (known once prepared)."""
+        if self._capabilities is None:
+            msg = "The collection has not been awaited or iterated yet"
+            raise RuntimeError(msg)
+        return self._capabilities
+
+    @property
+    def collector(self) -> OrderedCollector:
+        """The collector behind the stream (its figures: held, remembered, out of order)."""
+        if self._collector is None:
+            msg = "The collection has not been awaited or iterated yet"
+            raise RuntimeError(msg)
+        return self._collector
+
+    @property
+    def unsupported(self) -> frozenset[Source]:
+        """Sources this gateway does not have (by probe, or found answering 404)."""
+        return frozenset(self._unsupported)
+
+    @property
+    def skipped(self) -> dict[Source, SkippedRows]:
+        """Per source with any, the rows that could not be used."""
+        return self.collector.skipped()
+
+    @property
+    def out_of_order(self) -> int:
+        """Entries handed over after entries they precede (the gateway broke its order)."""
+        return self.collector.out_of_order
+
+    @property
+    def withdrawn(self) -> frozenset[Source]:
+        """Sources found unsupported after some of their entries had been handed over."""
+        return self.collector.withdrawn
+
+    def __aiter__(self) -> AsyncIterator[list[LogEntry]]:
+        """Start reading; a collection is read once."""
+        if self._batches is not None:
+            msg = "A collection can be iterated only once"
+            raise RuntimeError(msg)
+        self._batches = self._read()
+        return self._batches
+
+    async def aclose(self) -> None:
+        """Stop reading: close every page request still open."""
+        if self._batches is not None:
+            await self._batches.aclose()
+
+    async def __aenter__(self) -> Self:
+        """Prepare the collection; leaving the block closes it."""
+        return await self._prepared()
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        """Close every page request still open."""
+        await self.aclose()
+
+    async def _read(self) -> AsyncGenerator[list[LogEntry]]:
+        await self._prepared()
+        collector = self.collector
+        async with AsyncExitStack() as stack:
+            opened: dict[Source, _Pages] = {}
+            while (source := collector.next_source()) is not None:
+                pages = opened.get(source)
+                if pages is None:
+                    pages = opened[source] = await stack.enter_async_context(
+                        aclosing(self._fetchers[source]())
+                    )
+                try:
+                    page = await anext(pages, None)
+                except ScannerUnsupportedError:
+                    LOGGER.debug("%s is not supported by this gateway", source)
+                    collector.discard(source)
+                    self._unsupported.add(source)
+                    continue
+                if page is None:
+                    collector.finish(source)
+                    continue
                 for start in range(0, len(page), NORMALIZE_CHUNK):
                     await asyncio.sleep(0)  # the page was decoded in the turn that just ended
                     chunk = (
@@ -408,3 +595,32 @@ class UnifiClient(UnifiTransport):
                     collector.add(chunk, source)
                     del chunk
                 del page
+                collector.end_page(source)
+                for batch in _slices(collector.ready()):
+                    await asyncio.sleep(0)
+                    yield batch
+            for batch in _slices(collector.remaining()):
+                await asyncio.sleep(0)
+                yield batch
+        self._log_end(collector)
+
+    @staticmethod
+    def _log_end(collector: OrderedCollector) -> None:
+        LOGGER.debug(
+            "Collected %d entries, holding at most %d entries and %d ids at once; "
+            "%d out of the gateway's order",
+            collector.emitted,
+            collector.peak_held,
+            collector.peak_remembered,
+            collector.out_of_order,
+        )
+        skipped = collector.skipped()
+        if skipped:
+            LOGGER.debug(
+                "Skipped rows that could not be used: %s",
+                ", ".join(
+                    f"{source} {rows.unreadable} without a usable id or time, "
+                    f"{rows.conflicting} with a repeated id and different content"
+                    for source, rows in skipped.items()
+                ),
+            )
