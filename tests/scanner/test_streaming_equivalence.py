@@ -630,8 +630,9 @@ def gateway(entry_id: str, seconds: float, key: str, name: str, message: str = "
 
 
 # Equal milliseconds inside one aggregation group: which entry is the newest decides the names
-# and addresses a finding shows. The reference's aggregations hand ``finding`` their entries in
-# the order they grouped them (addressless sign-ins first, rules one after another).
+# and addresses a finding shows. The reference breaks such ties in collection order, whatever
+# order its aggregations grouped the entries in (addressless sign-ins first, then per address;
+# one rule after another).
 
 
 def test_tie_in_failed_logins_of_one_account() -> None:
