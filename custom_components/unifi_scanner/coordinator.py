@@ -23,19 +23,18 @@ from .data import ScannerOptions, ScanResult
 from .delivery import ReportDelivery
 from .findings import fresh_findings, state_key
 from .quieting import Quieter, settled
-from .scanner.engine import analyze
 from .scanner.exceptions import (
     ScannerAuthenticationError,
     ScannerError,
     ScannerRateLimitError,
 )
-from .scanner.normalize import with_rows
+from .scanner.period import Period
 from .scanner.report import build_report
 from .scanner.sanitize import clean
 from .scanner.transport import login_cool_down as scanner_cool_down
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
     from homeassistant.core import HomeAssistant
@@ -43,9 +42,8 @@ if TYPE_CHECKING:
     from .checkpoint import CheckpointStore, LiveRow
     from .data import UnifiScannerConfigEntry
     from .scanner.catalogue import RuleCatalogue
-    from .scanner.client import UnifiClient
-    from .scanner.engine import Thresholds
-    from .scanner.models import Analysis, FetchResult, GatewayInfo, LogEntry
+    from .scanner.client import Collection, UnifiClient
+    from .scanner.models import GatewayInfo
     from .scanner.report import Report
     from .scanner.watermark import Checkpoint
 
@@ -192,6 +190,23 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             future.set_result(result)
             return result
 
+    async def _collect(
+        self, since: datetime, period: Period, rows: Iterable[LiveRow]
+    ) -> Collection:
+        """Collect from ``since`` into ``period`` batch by batch; no batch outlives its turn.
+
+        A batch larger than the usual hourly handful is selected and analysed on a worker
+        thread, so the event loop only decodes and normalises pages, one per turn.
+        """
+        collection = self.client.collect(since, rows=rows)
+        async for batch in collection:
+            if len(batch) > LARGE_BATCH:
+                await self.hass.async_add_executor_job(period.add, batch)
+            else:
+                period.add(batch)
+            del batch
+        return collection
+
     async def async_reset_checkpoint(self, checkpoint: Checkpoint) -> None:
         """Replace the stored checkpoint (waits for a scan in progress)."""
         async with self._lock:
@@ -218,32 +233,23 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             raise ScannerRateLimitError(
                 msg, retry_after=(self._cool_down_until - now).total_seconds()
             )
+        period = Period(checkpoint, catalogue=self.catalogue, disabled=options.disabled_rules)
         try:
-            fetched = await self.client.fetch_since(since)
+            collection = await self._collect(since, period, state.live_rows)
+            devices, health = await self.client.device_state()
         except ScannerRateLimitError as err:
             self._cool_down_until = now + login_cool_down(err)
             raise
         self._cool_down_until = None
-        stream_rows = state.live_rows
-        if stream_rows:
-            fetched = replace(fetched, entries=with_rows(fetched.entries, stream_rows))
-        run = partial(
-            _select_and_analyze,
-            fetched,
-            checkpoint,
-            catalogue=self.catalogue,
-            thresholds=options.thresholds,
-            now=now,
-            disabled=options.disabled_rules,
+        conclude = partial(
+            period.analysis, devices=devices, health=health, thresholds=options.thresholds, now=now
         )
-        # A big backlog is filtered and analysed off the event loop (100 000 entries take
-        # hundreds of milliseconds); the usual hourly handful is not worth a thread hop.
-        async with self.analysis_lock:
-            new, analysis = (
-                await self.hass.async_add_executor_job(run)
-                if len(fetched.entries) > LARGE_BATCH
-                else run()
-            )
+        # Many subjects (a week of a busy site) make many findings: built off the loop.
+        analysis = (
+            await self.hass.async_add_executor_job(conclude)
+            if period.new_entries > LARGE_BATCH
+            else conclude()
+        )
         period_start = since
         if checkpoint.last_success is not None:
             period_start = max(checkpoint.last_success, now - options.max_lookback)
@@ -252,9 +258,9 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
             gateway=self.gateway.name or self.gateway.hostname or self.config_entry.data[CONF_HOST],
             site=self.config_entry.title,
             period_start=period_start,
-            period_end=fetched.until,
+            period_end=collection.until,
             generated_at=now,
-            skipped=fetched.skipped,
+            skipped=collection.skipped,
             quieting=state.quieting_for_next_report,
         )
         async with self.analysis_lock:  # what the live path announced until now is not news
@@ -278,7 +284,11 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
                 self.delivering = frozenset(finding.finding_id for finding in fresh)
         if not deliver:
             return ScanResult(
-                report=report, fresh=fresh, new_entries=len(new), delivery=None, committed=False
+                report=report,
+                fresh=fresh,
+                new_entries=period.new_entries,
+                delivery=None,
+                committed=False,
             )
         try:
             outcome = await self.delivery.async_deliver(report, fresh, options)
@@ -293,14 +303,15 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
                 ", ".join(outcome.failed),
             )
             return ScanResult(
-                report=report, fresh=fresh, new_entries=len(new), delivery=outcome, committed=False
+                report=report,
+                fresh=fresh,
+                new_entries=period.new_entries,
+                delivery=outcome,
+                committed=False,
             )
-        advance = partial(_advance, checkpoint, new, now)
-        advanced = (
-            await self.hass.async_add_executor_job(advance) if len(new) > LARGE_BATCH else advance()
-        )
+        advanced = period.advanced(now)
         reported = frozenset(state_key(finding) for finding in report.findings if finding.ongoing)
-        covered = {_row_key(item) for item in stream_rows}
+        covered = {_row_key(item) for item in state.live_rows}
         await self.store.async_update(
             lambda current: settled(
                 replace(
@@ -309,7 +320,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
                     last_report_at=now if fresh else current.last_report_at,
                     reported_state=reported,
                     announced=current.announced + len(fresh),
-                    announced_live=_still_pending(current.announced_live, report, fetched.until),
+                    announced_live=_still_pending(current.announced_live, report, collection.until),
                     live_rows=tuple(
                         item for item in current.live_rows if _row_key(item) not in covered
                     ),
@@ -320,36 +331,12 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         self._retry_since = None
         self.delivery.committed()
         return ScanResult(
-            report=report, fresh=fresh, new_entries=len(new), delivery=outcome, committed=True
+            report=report,
+            fresh=fresh,
+            new_entries=period.new_entries,
+            delivery=outcome,
+            committed=True,
         )
-
-
-def _select_and_analyze(
-    fetched: FetchResult,
-    checkpoint: Checkpoint,
-    *,
-    catalogue: RuleCatalogue,
-    thresholds: Thresholds,
-    now: datetime,
-    disabled: frozenset[str],
-) -> tuple[list[LogEntry], Analysis]:
-    """Keep the entries the checkpoint has not covered yet and analyse them."""
-    new = [e for e in fetched.entries if checkpoint.is_new(e.source, e.id, e.time_ms)]
-    analysis = analyze(
-        new,
-        catalogue=catalogue,
-        devices=fetched.devices,
-        health=fetched.health,
-        thresholds=thresholds,
-        now=now,
-        disabled=disabled,
-    )
-    return new, analysis
-
-
-def _advance(checkpoint: Checkpoint, new: list[LogEntry], now: datetime) -> Checkpoint:
-    """Return the checkpoint after ``new`` was delivered at ``now``."""
-    return checkpoint.advance((e.source, e.id, e.time_ms) for e in new).committed(now)
 
 
 def _still_pending(

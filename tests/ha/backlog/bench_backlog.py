@@ -109,7 +109,7 @@ async def _one_scan(hass: HomeAssistant, entry: MockConfigEntry, minutes: int) -
 
 
 async def _quiet_scan(hass: HomeAssistant, simulator: Gateway, minutes: int) -> int:
-    """Run the next scheduled scan, which finds nothing new; return its busiest source's requests."""
+    """Run the next scan, which finds nothing new; return its busiest source's requests."""
     before = simulator.requests()
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=minutes))
     await hass.async_block_till_done(wait_background_tasks=True)
