@@ -1,8 +1,11 @@
 """Frozen whole-list analyser, kept as the oracle for the streaming engine.
 
-A copy of ``scanner.engine.analyze`` as it was before the streaming rewrite. Its one difference:
-the cross-source deduplication walks each actor's entries newest first instead of oldest first,
-so an engine that receives pages newest first can reproduce it exactly.
+A copy of ``scanner.engine.analyze`` as it was before the streaming rewrite, with two
+differences. The cross-source deduplication walks each actor's entries newest first instead of
+oldest first, so an engine that receives pages newest first can reproduce it exactly. And a
+finding reads its entries in collection order (``subjects.finding``): the earlier engine read an
+aggregation's groups in the order it had built them, which chose a different entry only when
+several shared the newest millisecond.
 """
 
 from __future__ import annotations
