@@ -32,6 +32,7 @@ from custom_components.unifi_scanner.scanner.normalize import (
     normalize_event,
     normalize_ips,
     normalize_system_log,
+    sort_newest_first,
 )
 from tests.scanner.reference import collection_order, reference_analyze
 from tests.simulator import generate_events, generate_ips_events, generate_system_log
@@ -444,9 +445,11 @@ def streamed(
     devices: Sequence[Device] = (),
     health: Sequence[HealthSubsystem] = (),
 ) -> Analysis:
-    """Analyse entries in collection order the streaming way: reversed, page by page."""
+    """Analyse entries in collection order the streaming way: newest first, page by page."""
     analyzer = Analyzer(catalogue=CATALOGUE, disabled=disabled)
-    for page in pages(ordered[::-1], cuts):
+    newest_first = list(ordered)
+    sort_newest_first(newest_first)
+    for page in pages(newest_first, cuts):
         analyzer.add(page)
     return analyzer.result(devices=devices, health=health, thresholds=Thresholds(), now=NOW)
 
@@ -554,7 +557,7 @@ def test_chain_keeps_the_newest_pair() -> None:
 
 
 def test_equal_times_across_three_sources_are_one_occurrence() -> None:
-    """Ties at one millisecond: the walk starts at the largest source name (system_log)."""
+    """Ties at one millisecond: the walk takes them in collection order (alarm first)."""
     (finding,) = all_three(
         [
             loop(Source.EVENT, 10, 1, "a"),
@@ -563,7 +566,7 @@ def test_equal_times_across_three_sources_are_one_occurrence() -> None:
         ]
     ).findings
     assert finding.count == 1
-    assert "port 3" in finding.title
+    assert "port 2" in finding.title  # the alarm's, read first
 
 
 def test_equal_times_within_one_source_stay_separate() -> None:
@@ -574,8 +577,8 @@ def test_equal_times_within_one_source_stay_separate() -> None:
             loop(Source.ALARM, 10, 3, "c"),
         ]
     ).findings
-    # At the tie the newest is event "b" (sources sort by name, "alarm" first): both events
-    # are kept, and the alarm repeats one of them.
+    # At the tie the walk reads the alarm first (sources sort by name): it is kept, one event
+    # repeats it, and the other event is an occurrence of its own.
     assert finding.count == 2
 
 

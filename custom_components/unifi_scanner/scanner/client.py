@@ -415,10 +415,9 @@ class UnifiClient(UnifiTransport):
         Entries are deduplicated per source by id and sorted by (time, source, id); the engine
         deduplicates across sources. A legacy endpoint answering 404 is recorded as unsupported.
 
-        This is ``collect`` gathered into one tuple (its batches reversed, oldest first), so it
-        holds the whole collection: a large backlog is better streamed with ``collect``. Only
-        when the gateway broke its own order is the whole collection sorted, on the loop's
-        default executor when it is larger than a page.
+        This is ``collect`` gathered into one tuple and sorted oldest first (on the loop's
+        default executor when it is larger than a page), so it holds the whole collection: a
+        large backlog is better streamed with ``collect``.
         """
         entries: list[LogEntry] = []
         async with self.collect(since, until=until) as collection:
@@ -428,11 +427,11 @@ class UnifiClient(UnifiTransport):
         withdrawn = collection.withdrawn
         if withdrawn:
             entries = [entry for entry in entries if entry.source not in withdrawn]
-        if collection.out_of_order:
-            if len(entries) <= NORMALIZE_CHUNK:
-                sort_entries(entries)
-            else:
-                await asyncio.get_running_loop().run_in_executor(None, sort_entries, entries)
+        # Oldest first, each millisecond in (source, id) order: reversing left its ties reversed.
+        if len(entries) <= NORMALIZE_CHUNK:
+            sort_entries(entries)
+        else:
+            await asyncio.get_running_loop().run_in_executor(None, sort_entries, entries)
         devices, health = await self.device_state()
         return FetchResult(
             since=collection.since,
@@ -463,10 +462,11 @@ def _slices(batch: list[LogEntry]) -> Iterator[list[LogEntry]]:
 
 
 class Collection:
-    """One collection of log entries as batches in exact descending collection order.
+    """One collection of log entries as batches, newest first.
 
-    ``async for batch in collection`` yields lists of entries ordered by descending
-    ``(time_ms, source, id)`` across all sources, each batch older than the one before (except
+    ``async for batch in collection`` yields lists of entries newest first across all sources,
+    each millisecond in collection order ``(source, id)`` (``sort_newest_first``: the order the
+    engine reads a collection in), each batch older than the one before (except
     entries the gateway delivered out of its own order, see ``out_of_order``). Pages are
     requested only as the batches are consumed, one request at a time, always from the source
     whose pages reach least far back, so about a page per source is held at once however large

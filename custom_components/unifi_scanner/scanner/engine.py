@@ -27,6 +27,7 @@ from .aggregations import AGGREGATORS, BySubject
 from .dedupe import DEDUP_TOLERANCE_MS, Occurrences
 from .health import Thresholds, assess_health
 from .models import Analysis, KeyVariant
+from .normalize import sort_newest_first
 from .subjects import actor_fn, threat_actor
 from .tally import collection_key
 from .threats import ThreatTally
@@ -59,8 +60,9 @@ class _Route:
 class Analyzer:
     """Analyse one period's entries as they arrive, newest first, keeping no entry list.
 
-    Across all ``add`` calls entries must come in descending collection order (time, source,
-    id), with ids unique per source: the order the client's collection delivers. Rules in
+    Across all ``add`` calls entries must come newest first, each millisecond in collection
+    order (source, id), with ids unique per source: the order the client's collection delivers
+    (``normalize.sort_newest_first``). Rules in
     ``disabled`` (turned off by the user) raise nothing: their entries and findings are counted
     as ignored, never as unknown.
     """
@@ -165,7 +167,9 @@ class Analyzer:
         if family is not None:
             variant = (entry.key, family)
             self._variants[variant] = self._variants.get(variant, 0) + 1
-            self._variant_first[variant] = entry  # the oldest so far: entries come newest first
+            first = self._variant_first.get(variant)
+            if first is None or collection_key(entry) < collection_key(first):
+                self._variant_first[variant] = entry
 
     def result(
         self,
@@ -243,7 +247,7 @@ def analyze(
                 continue
             seen.add(marker)
         unique.append(entry)
-    unique.sort(key=collection_key, reverse=True)
+    sort_newest_first(unique)
     analyzer = Analyzer(catalogue=catalogue, disabled=disabled)
     analyzer.add(unique)
     analysis = analyzer.result(devices=devices, health=health, thresholds=thresholds, now=now)

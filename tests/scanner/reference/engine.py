@@ -2,7 +2,8 @@
 
 A copy of ``scanner.engine.analyze`` as it was before the streaming rewrite, with two
 differences. The cross-source deduplication walks each actor's entries newest first instead of
-oldest first, so an engine that receives pages newest first can reproduce it exactly. And a
+oldest first (each millisecond still in collection order, as before), so an engine that
+receives pages newest first can reproduce it exactly. And a
 finding reads its entries in collection order (``subjects.finding``): the earlier engine read an
 aggregation's groups in the order it had built them, which chose a different entry only when
 several shared the newest millisecond.
@@ -196,7 +197,7 @@ def _dedupe(entries: list[LogEntry], actor: KeyFn) -> list[LogEntry]:
     """Drop entries that repeat an occurrence another source already reported.
 
     ``entries`` are in collection order. Each actor reported by several sources is walked
-    newest first: per source a queue holds the times of kept occurrences of the other sources
+    newest first, each millisecond in collection order: per source a queue holds the times of kept occurrences of the other sources
     that this source has not confirmed yet. An entry within the tolerance of the queue's oldest
     pending time confirms it and is dropped; otherwise it is kept and becomes pending for every
     other source. The result keeps collection order.
@@ -218,7 +219,8 @@ def _dedupe(entries: list[LogEntry], actor: KeyFn) -> list[LogEntry]:
         queues: dict[Source, deque[int]] = {entries[i].source: deque() for i in positions}
         if len(queues) < 2:  # this actor was reported by one source only
             continue
-        for index in reversed(positions):
+        # Newest first; within a millisecond the positions keep collection order.
+        for index in sorted(positions, key=lambda i: -entries[i].time_ms):
             entry = entries[index]
             time_ms = entry.time_ms
             source = entry.source

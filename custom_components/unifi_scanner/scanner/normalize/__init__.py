@@ -10,7 +10,14 @@ is skipped instead of failing the batch. Numbers may arrive as strings, geo fiel
 from __future__ import annotations
 
 from .build import _FAST_ENTRY, _FAST_THREAT, _fast_entry, _fast_threat, _slow_entry, _slow_threat
-from .collector import EntryCollector, gc_paused, normalize_entries, sort_entries, with_rows
+from .collector import (
+    EntryCollector,
+    gc_paused,
+    normalize_entries,
+    sort_entries,
+    sort_newest_first,
+    with_rows,
+)
 from .devices import normalize_device, normalize_health
 from .fields import template_fields
 from .legacy import normalize_event, normalize_ips
@@ -32,6 +39,7 @@ __all__ = [
     "normalize_ips",
     "normalize_system_log",
     "sort_entries",
+    "sort_newest_first",
     "template_fields",
     "with_rows",
 ]

@@ -152,6 +152,17 @@ def sort_entries(entries: list[LogEntry]) -> None:
     entries[start : last + 1] = sorted(entries[start : last + 1], key=_tie_key)
 
 
+def sort_newest_first(entries: list[LogEntry]) -> None:
+    """Sort in place newest first, and within one millisecond in collection order.
+
+    The order a streaming analysis reads a collection in: its cross-source deduplication
+    keeps the first report of an occurrence it reads, so within a millisecond the legacy
+    sources (alarm, event), whose rows carry the most detail, come before the v2 log.
+    """
+    entries.sort(key=_tie_key)
+    entries.sort(key=_time_ms, reverse=True)  # stable: ties stay in (source, id) order
+
+
 def with_rows(
     entries: Sequence[LogEntry], rows: Iterable[tuple[Source, Mapping[str, Any]]]
 ) -> tuple[LogEntry, ...]:
@@ -230,9 +241,6 @@ def _age(entry: LogEntry) -> int:
     return -entry.time_ms
 
 
-type _Key = tuple[int, str, str]
-
-
 class _Input:
     """What an ``OrderedCollector`` holds for one source (or for the extra rows)."""
 
@@ -273,8 +281,8 @@ class OrderedCollector:
 
     Every source's pages come newest first, so once each unfinished source has said how far
     back its latest page reaches (its *frontier*), whatever is newer than all frontiers can no
-    longer be preceded by anything: ``ready()`` hands it over, in exact descending collection
-    order ``(time_ms, source, id)`` across all sources. A source that has not delivered a page
+    longer be preceded by anything: ``ready()`` hands it over newest first across all sources,
+    each millisecond in collection order ``(source, id)`` (``sort_newest_first``). A source that has not delivered a page
     yet has an infinite frontier (it holds everything back); a finished source has none. An
     entry whose time equals a frontier waits, as a later page may hold the same millisecond.
     Reading next the source that ``next_source()`` names (the newest frontier) keeps the
@@ -328,7 +336,7 @@ class OrderedCollector:
         self._inputs: dict[Source, _Input] = {source: _Input() for source in sources}
         self._extra = _Input()
         self._extra.finished = True
-        self._last: _Key | None = None
+        self._last: tuple[int, Source, str] | None = None
         self.out_of_order = 0
         """Entries handed over after an entry they precede (the gateway broke its order)."""
         self.emitted = 0
@@ -409,11 +417,11 @@ class OrderedCollector:
         held.page = []
         page.sort(key=_time_ms, reverse=True)
         last = self._last
-        if last is not None and page[0].time_ms >= last[0]:
+        if last is not None and page[0].time_ms >= -last[0]:
             for entry in page:
-                if entry.time_ms < last[0]:
+                if entry.time_ms < -last[0]:
                     break
-                if (entry.time_ms, entry.source, entry.id) > last:
+                if (-entry.time_ms, entry.source, entry.id) < last:
                     self.out_of_order += 1
         pending = held.pending
         if pending and pending[-1].time_ms < page[0].time_ms:
@@ -476,11 +484,10 @@ class OrderedCollector:
                 held.emitted += count
         if not batch:
             return batch
-        sort_entries(batch)
-        batch.reverse()
+        sort_newest_first(batch)
         oldest = batch[-1]
-        key = (oldest.time_ms, oldest.source, oldest.id)
-        if self._last is None or key < self._last:
+        key = (-oldest.time_ms, oldest.source, oldest.id)  # the order handed over in
+        if self._last is None or key > self._last:
             self._last = key
         self.emitted += len(batch)
         return batch
