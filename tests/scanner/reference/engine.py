@@ -197,10 +197,11 @@ def _dedupe(entries: list[LogEntry], actor: KeyFn) -> list[LogEntry]:
     """Drop entries that repeat an occurrence another source already reported.
 
     ``entries`` are in collection order. Each actor reported by several sources is walked
-    newest first, each millisecond in collection order: per source a queue holds the times of kept occurrences of the other sources
-    that this source has not confirmed yet. An entry within the tolerance of the queue's oldest
-    pending time confirms it and is dropped; otherwise it is kept and becomes pending for every
-    other source. The result keeps collection order.
+    newest first, each millisecond in collection order: per source a queue holds the times of
+    kept occurrences of the other sources that this source has not confirmed yet. An entry
+    within the tolerance of the queue's oldest pending time confirms it and is dropped;
+    otherwise it is kept and becomes pending for every other source. The result keeps
+    collection order.
     """
     if len(set(map(_source, entries))) < 2:
         return entries

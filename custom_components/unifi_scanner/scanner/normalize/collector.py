@@ -282,9 +282,10 @@ class OrderedCollector:
     Every source's pages come newest first, so once each unfinished source has said how far
     back its latest page reaches (its *frontier*), whatever is newer than all frontiers can no
     longer be preceded by anything: ``ready()`` hands it over newest first across all sources,
-    each millisecond in collection order ``(source, id)`` (``sort_newest_first``). A source that has not delivered a page
-    yet has an infinite frontier (it holds everything back); a finished source has none. An
-    entry whose time equals a frontier waits, as a later page may hold the same millisecond.
+    each millisecond in collection order ``(source, id)`` (``sort_newest_first``). A source
+    that has not delivered a page yet has an infinite frontier (it holds everything back); a
+    finished source has none. An entry whose time equals a frontier waits, as a later page may
+    hold the same millisecond.
     Reading next the source that ``next_source()`` names (the newest frontier) keeps the
     frontiers close together, so about one page per source is held at a time, whatever the
     size of the backlog.
