@@ -18,7 +18,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, Self
 
 from custom_components.unifi_scanner.scanner import transport
-from custom_components.unifi_scanner.scanner.normalize import EntryCollector
+from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
 
 if TYPE_CHECKING:
     import asyncio
@@ -80,10 +80,10 @@ class LoopWork:
         self.monkeypatch.setattr(owner, name, recorded)
 
     def watch_collection(self) -> None:
-        """Watch the client's stages: decoding each answer, normalising pages, sorting."""
+        """Watch the client's stages: decoding each answer, normalising pages, handing over."""
         self.watch(transport, "_decode", "decode", _rows_in_answer)
-        self.watch(EntryCollector, "add", "normalise", _rows_given)
-        self.watch(EntryCollector, "entries", "sort", _rows_returned)
+        self.watch(OrderedCollector, "add", "normalise", _rows_given)
+        self.watch(OrderedCollector, "ready", "hand over", _rows_returned)
 
     def __enter__(self) -> Self:
         """Start counting the loop's turns."""
@@ -106,13 +106,17 @@ class LoopWork:
         """Return every stage that ran at least once."""
         return {call.stage for call in self.calls}
 
-    def busiest_turn(self) -> int:
-        """Return the most rows the watched stages handled on the loop within one turn."""
+    def busiest_turn(self, stages: set[str] | None = None) -> int:
+        """Return the most rows the watched stages (or ``stages``) handled in one loop turn."""
         per_turn: Counter[int] = Counter()
         for call in self.calls:
-            if call.on_loop:
+            if call.on_loop and (stages is None or call.stage in stages):
                 per_turn[call.turn] += call.rows
         return max(per_turn.values(), default=0)
+
+    def turns(self, stages: set[str]) -> set[int]:
+        """Return the loop turns in which any of ``stages`` ran on the loop."""
+        return {call.turn for call in self.calls if call.on_loop and call.stage in stages}
 
     def rows(self, stage: str) -> int:
         """Return how many rows ``stage`` handled in all."""

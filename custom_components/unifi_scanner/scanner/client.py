@@ -596,6 +596,7 @@ class Collection:
                     del chunk
                 del page
                 collector.end_page(source)
+                await asyncio.sleep(0)  # the last chunk was normalised in the turn that ended
                 for batch in _slices(collector.ready()):
                     await asyncio.sleep(0)
                     yield batch

@@ -135,10 +135,29 @@ def sort_entries(entries: list[LogEntry]) -> None:
     """Sort in place by (time, source, id), the order ``FetchResult.entries`` promises.
 
     Sorting on the time alone and then ordering the short runs of equal times by source and id
-    gives the same order as the three-part key for a fraction of the cost; the runs are found
-    without a Python loop over every entry.
+    gives the same order as the three-part key for a fraction of the cost.
     """
     entries.sort(key=_time_ms)
+    _sort_ties(entries)
+
+
+def sort_newest_first(entries: list[LogEntry]) -> None:
+    """Sort in place newest first, and within one millisecond in collection order.
+
+    The order a streaming analysis reads a collection in: its cross-source deduplication
+    keeps the first report of an occurrence it reads, so within a millisecond the legacy
+    sources (alarm, event), whose rows carry the most detail, come before the v2 log. Pages
+    arrive nearly in this order, so the time sort is a near-linear pass.
+    """
+    entries.sort(key=_time_ms, reverse=True)  # stable, like every sort here
+    _sort_ties(entries)
+
+
+def _sort_ties(entries: list[LogEntry]) -> None:
+    """Order each run of equal times (in a list sorted by time) by source and id.
+
+    The runs are found without a Python loop over every entry.
+    """
     times = list(map(_time_ms, entries))
     ties = list(compress(range(1, len(times)), map(eq, times, islice(times, 1, None))))
     if not ties:
@@ -150,17 +169,6 @@ def sort_entries(entries: list[LogEntry]) -> None:
             start = index - 1
         last = index
     entries[start : last + 1] = sorted(entries[start : last + 1], key=_tie_key)
-
-
-def sort_newest_first(entries: list[LogEntry]) -> None:
-    """Sort in place newest first, and within one millisecond in collection order.
-
-    The order a streaming analysis reads a collection in: its cross-source deduplication
-    keeps the first report of an occurrence it reads, so within a millisecond the legacy
-    sources (alarm, event), whose rows carry the most detail, come before the v2 log.
-    """
-    entries.sort(key=_tie_key)
-    entries.sort(key=_time_ms, reverse=True)  # stable: ties stay in (source, id) order
 
 
 def with_rows(
