@@ -18,6 +18,7 @@ import pytest
 from yarl import URL
 
 from custom_components.unifi_scanner.scanner import client as client_module
+from custom_components.unifi_scanner.scanner import transport
 from custom_components.unifi_scanner.scanner.auth import LocalAccount, _csrf_from_cookies
 from custom_components.unifi_scanner.scanner.client import (
     IPS_PAGE_SIZE,
@@ -38,7 +39,7 @@ from custom_components.unifi_scanner.scanner.exceptions import (
 )
 from custom_components.unifi_scanner.scanner.models import Source
 from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
-from tests.loop_work import LoopWork, _rows_given, _rows_returned
+from tests.loop_work import LoopWork, _rows_given, _rows_in_answer, _rows_returned
 from tests.simulator import GatewaySimulator, Mode
 from tests.simulator import server as simulator_server
 
@@ -454,7 +455,8 @@ async def test_large_backlog_never_blocks_the_event_loop(
     """20 000 events and 1 500 IPS alerts: the loop takes one page per turn, never the backlog.
 
     Structure, not time: the milliseconds are measured by ``scripts/bench --ha``. The entries
-    are handed over newest first as the pages arrive, so nothing sorts the whole collection.
+    are handed over newest first as the pages arrive; only ``fetch_since``, which gathers the
+    whole collection, sorts it back to oldest first, and does so on a worker thread.
     """
     sim = GatewaySimulator()
     now = datetime.now(UTC)
@@ -466,16 +468,15 @@ async def test_large_backlog_never_blocks_the_event_loop(
     for i in range(1_500):
         sim.append_ips_alert(at=now - timedelta(seconds=7 * (1_500 - i)))
     work = LoopWork(asyncio.get_running_loop(), monkeypatch)
-    work.watch_collection()
+    work.watch(transport, "_decode", "decode", _rows_in_answer)
     work.watch(OrderedCollector, "add", "normalise", _rows_given)
     work.watch(OrderedCollector, "ready", "hand over", _rows_returned)  # remaining() too
-    sort = LoopWork(asyncio.get_running_loop(), monkeypatch)
-    sort.watch(client_module, "sort_entries", "sort", _rows_given_first)
+    work.watch(client_module, "sort_entries", "sort", _rows_given_first)
 
     with serving_from_another_thread(sim):
         client = make_client(sim, session)
         await client.login()
-        with work, sort:
+        with work:
             result = await client.fetch_since(now - timedelta(hours=12), until=now)
 
     by_source = dict.fromkeys(Source, 0)
@@ -492,14 +493,17 @@ async def test_large_backlog_never_blocks_the_event_loop(
     assert work.rows("hand over") == len(result.entries)
     per_turn: Counter[int] = Counter()
     for call in work.calls:
-        if call.on_loop and call.stage in {"decode", "normalise"}:
+        if call.on_loop and call.stage in {"decode", "normalise", "sort"}:
             per_turn[call.turn] += call.rows
     assert 0 < max(per_turn.values()) <= page
     # Each hand-over is what a page per source (and the one alarm answer) let go, never the
-    # whole collection; and the gateway kept its order, so nothing was sorted afterwards.
+    # whole collection.
     held = LEGACY_PAGE_SIZE + SYSTEM_LOG_PAGE_SIZE + IPS_PAGE_SIZE + by_source[Source.ALARM]
     assert 0 < max(call.rows for call in work.calls if call.stage == "hand over") <= held
-    assert sort.calls == []
+    # The one sort of the whole collection is fetch_since's, back to oldest first, and it ran
+    # on a worker thread.
+    sorts = [(call.rows, call.on_loop) for call in work.calls if call.stage == "sort"]
+    assert sorts == [(len(result.entries), False)]
 
 
 def _rows_given_first(args: tuple[Any, ...], _result: Any) -> int:

@@ -31,7 +31,14 @@ from tests.simulator import GatewaySimulator, Mode
 from tests.simulator import server as simulator_server
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Callable,
+        Iterable,
+        Mapping,
+        Sequence,
+    )
     from types import AsyncGeneratorType
 
     from custom_components.unifi_scanner.scanner.client import Collection, UnifiClient
@@ -52,6 +59,20 @@ def key(entry: LogEntry) -> Key:
 
 def keys(entries: Sequence[LogEntry]) -> list[Key]:
     return [key(entry) for entry in entries]
+
+
+def handed_over_order(item: Key) -> tuple[int, Source, str]:
+    """Newest first, each millisecond in collection order: the order batches come in."""
+    return (-item[0], item[1], item[2])
+
+
+def newest_first(items: Iterable[Key]) -> list[Key]:
+    return sorted(items, key=handed_over_order)
+
+
+def entries_newest_first(entries: Iterable[LogEntry]) -> list[LogEntry]:
+    """``entries`` in the order batches come in (stable: equal keys keep their order)."""
+    return sorted(entries, key=lambda entry: handed_over_order(key(entry)))
 
 
 def row(source: Source, entry_id: str, offset: int, message: str = "seen") -> dict[str, Any]:
@@ -151,7 +172,7 @@ def test_any_interleaving_hands_over_the_sorted_deduplicated_set(
     pages, expected = drawn
     batches, collector = drive(pages, lambda _c, unfinished: rnd.choice(unfinished))
     out = keys(flat(batches))
-    assert out == sorted(expected, reverse=True)
+    assert out == newest_first(expected)
     assert all(batch for batch in batches)
     assert collector.out_of_order == 0
     assert collector.skipped() == {}
@@ -165,7 +186,7 @@ def test_reading_by_frontier_hands_over_the_same(
 ) -> None:
     pages, expected = drawn
     batches, collector = drive(pages, by_frontier)
-    assert keys(flat(batches)) == sorted(expected, reverse=True)
+    assert keys(flat(batches)) == newest_first(expected)
     page_rows = sum(max(map(len, source_pages), default=0) for source_pages in pages.values())
     assert collector.peak_remembered <= 2 * page_rows
 
@@ -195,14 +216,14 @@ def test_rows_out_of_order_are_handed_over_and_counted(
         row_key(s, item) for s, items in by_source.items() for item in items
     )
     for batch in batches:
-        assert keys(batch) == sorted(keys(batch), reverse=True)
+        assert keys(batch) == newest_first(keys(batch))
     # Every late entry is newer than everything handed over before it, and only those are.
     late = 0
-    oldest: Key | None = None
-    for entry_key in out:
-        if oldest is not None and entry_key > oldest:
+    oldest: tuple[int, Source, str] | None = None
+    for entry_key in map(handed_over_order, out):
+        if oldest is not None and entry_key < oldest:
             late += 1
-        elif oldest is None or entry_key < oldest:
+        elif oldest is None or entry_key > oldest:
             oldest = entry_key
     assert late == collector.out_of_order
 
@@ -215,21 +236,26 @@ def test_an_entry_newer_than_what_was_handed_over_comes_next() -> None:
         (BASE_MS + 9, Source.EVENT, "e9"),
         (BASE_MS + 8, Source.IPS, "i8"),
     ]
-    # The gateway's next page of events holds a row newer than what was handed over.
-    # (e8 has the time of i8 but sorts after it: it is not out of order.)
+    # The gateway's next page of events holds a row newer than what was handed over. e8 has
+    # the time of i8, and within a millisecond an event comes before an IPS alert: it is late
+    # as well.
     collector.add_page(
         [row(Source.EVENT, "e4", 4), row(Source.EVENT, "late", 12), row(Source.EVENT, "e8", 8)],
         Source.EVENT,
     )
-    assert collector.out_of_order == 1
+    assert collector.out_of_order == 2
     assert [entry.id for entry in collector.ready()] == ["late", "e8", "e5"]  # e4 waits
-    # A whole page newer than what was handed over: its frontier does not move forward, so
-    # all of it comes with the next batch.
-    collector.add_page([row(Source.EVENT, "l20", 20), row(Source.EVENT, "l15", 15)], Source.EVENT)
-    assert collector.out_of_order == 3
-    assert [entry.id for entry in collector.ready()] == ["l20", "l15"]
+    # A page reaching no further back than what was handed over: its frontier does not move
+    # forward, so all of it comes with the next batch. Its newer rows are late; e5b has the
+    # time of e5, the last entry handed over, but comes after it in collection order: it is not.
+    collector.add_page(
+        [row(Source.EVENT, "l20", 20), row(Source.EVENT, "l15", 15), row(Source.EVENT, "e5b", 5)],
+        Source.EVENT,
+    )
+    assert collector.out_of_order == 4
+    assert [entry.id for entry in collector.ready()] == ["l20", "l15", "e5b"]
     assert [entry.id for entry in collector.remaining()] == ["e4", "i2"]
-    assert collector.out_of_order == 3
+    assert collector.out_of_order == 4
 
 
 def test_the_same_millisecond_as_a_frontier_waits() -> None:
@@ -244,10 +270,10 @@ def test_the_same_millisecond_as_a_frontier_waits() -> None:
     collector.finish(Source.EVENT)
     assert collector.ready() == []  # IPS may still hold more rows of that millisecond
     collector.add_page([row(Source.IPS, "i5b", 5), row(Source.IPS, "i1", 1)], Source.IPS)
-    assert keys(collector.ready()) == [
-        (BASE_MS + 5, Source.IPS, "i5b"),
-        (BASE_MS + 5, Source.IPS, "i5"),
+    assert keys(collector.ready()) == [  # one millisecond: in collection order (source, id)
         (BASE_MS + 5, Source.EVENT, "e5"),
+        (BASE_MS + 5, Source.IPS, "i5"),
+        (BASE_MS + 5, Source.IPS, "i5b"),
     ]
     assert collector.next_source() is Source.IPS
     assert [entry.id for entry in collector.remaining()] == ["i1"]
@@ -371,7 +397,7 @@ def test_a_large_backlog_is_held_a_few_pages_at_a_time() -> None:
         assert collector.held <= page_rows
     handed_over += collector.remaining()
     assert len(handed_over) == 60_000
-    assert keys(handed_over) == sorted(keys(handed_over), reverse=True)
+    assert keys(handed_over) == newest_first(keys(handed_over))
     assert collector.peak_held == most_held <= 2 * page_rows
     assert collector.peak_remembered <= 2 * page_rows
     assert collector.emitted == 60_000
@@ -473,9 +499,11 @@ async def test_batches_come_newest_first_across_every_source(
         batches = await read(collection)
 
     entries = flat(batches)
-    assert keys(entries) == sorted(keys(entries), reverse=True)
+    assert keys(entries) == newest_first(keys(entries))
     assert len(set(keys(entries))) == len(entries)
-    assert entries[::-1] == list(fetched.entries)
+    # The same entries as fetch_since, which gives them oldest first in (time, source, id).
+    assert keys(fetched.entries) == sorted(keys(fetched.entries))
+    assert entries == entries_newest_first(fetched.entries)
     assert {entry.source for entry in entries} == set(LOGGED)
     assert collection.unsupported == fetched.unsupported == frozenset()
     assert collection.skipped == fetched.skipped
@@ -530,10 +558,10 @@ async def test_rows_arriving_while_paging_are_not_repeated(
         client = make_client(sim, http)
         collection = await client.collect(since, until=now)
         since_ms = int(since.timestamp() * 1000)
-        newest_first = [item for item in reversed(sim.events) if timed(item) >= since_ms]
-        expected = {item["_id"] for item in newest_first}
+        recent = [item for item in reversed(sim.events) if timed(item) >= since_ms]
+        expected = {item["_id"] for item in recent}
         probes = sim.requests[OS_EVENT_PATH]
-        changed = newest_first[2999]  # the last row of the first page, repeated by the second
+        changed = recent[2999]  # the last row of the first page, repeated by the second
         entries: list[LogEntry] = []
         async with collection:
             async for batch in collection:
@@ -551,7 +579,7 @@ async def test_rows_arriving_while_paging_are_not_repeated(
     assert collection.skipped == {Source.EVENT: SkippedRows(conflicting=1)}
     (kept,) = (entry for entry in events if entry.id == changed["_id"])
     assert kept.message != "changed while paging"
-    assert keys(entries) == sorted(keys(entries), reverse=True)
+    assert keys(entries) == newest_first(keys(entries))
 
 
 @pytest.mark.parametrize(("events", "legacy_page"), [(4000, 3000), (120, 50)])
@@ -582,7 +610,7 @@ async def test_a_row_the_gateway_sorts_wrongly_is_handed_over_and_counted(
     assert found > 0  # handed over after entries it precedes: where it arrived
     assert entries[found - 1].time_ms < entries[found].time_ms
     rest = entries[:found] + entries[found + 1 :]
-    assert keys(rest) == sorted(keys(rest), reverse=True)
+    assert keys(rest) == newest_first(keys(rest))
     # fetch_since gives the whole collection in order all the same.
     assert late["_id"] in {entry.id for entry in fetched.entries}
     assert keys(fetched.entries) == sorted(keys(fetched.entries))
@@ -702,7 +730,7 @@ async def test_extra_rows_are_streamed_with_the_collection(
         _ = collection.collector
     batches = await read(collection)
     fetched = await client.fetch_since(since, until=now)
-    assert flat(batches)[::-1] == list(with_rows(fetched.entries, extra))
+    assert flat(batches) == entries_newest_first(with_rows(fetched.entries, extra))
     assert all(len(batch) <= 3000 for batch in batches)
 
 
