@@ -31,8 +31,9 @@ def test_bench_prints_the_stage_table() -> None:
         "whole pipeline",
     ):
         assert f"| {stage}" in out
-    assert "normalise+analyse = " in out
-    assert "peak RSS = " in out
+    assert "x the orjson floor (target <= 1.8x): " in out
+    assert "added peak memory = " in out
+    assert "target <= 48 MiB): " in out
 
 
 def test_bench_rejects_bad_sizes() -> None:
