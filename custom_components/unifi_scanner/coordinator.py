@@ -193,18 +193,15 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
     async def _collect(
         self, since: datetime, period: Period, rows: Iterable[LiveRow]
     ) -> Collection:
-        """Collect from ``since`` into ``period`` batch by batch; no batch outlives its turn.
+        """Collect from ``since`` into ``period``, page by page; no page outlives its step.
 
-        A batch larger than the usual hourly handful is selected and analysed on a worker
-        thread, so the event loop only decodes and normalises pages, one per turn.
+        A page larger than the usual hourly handful is normalised, selected and analysed in
+        one job on a worker thread, so the event loop only receives and decodes pages.
         """
         collection = self.client.collect(since, rows=rows)
-        async for batch in collection:
-            if len(batch) > LARGE_BATCH:
-                await self.hass.async_add_executor_job(period.add, batch)
-            else:
-                period.add(batch)
-            del batch
+        await collection.digest(
+            period.add, offload=self.hass.async_add_executor_job, offload_above=LARGE_BATCH
+        )
         return collection
 
     async def async_reset_checkpoint(self, checkpoint: Checkpoint) -> None:

@@ -14,6 +14,7 @@ import math
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from .envelope import MFA_MESSAGE, _count, _data, _jwt_csrf, _retry_after
@@ -29,7 +30,7 @@ from .models import (
     SkippedRows,
     Source,
 )
-from .normalize import normalize_device, normalize_health, sort_entries
+from .normalize import gc_paused, normalize_device, normalize_health, sort_entries
 from .normalize.collector import OrderedCollector
 from .transport import DEFAULT_PORT, UNIFI_OS_PREFIX, UnifiTransport, _SessionExpiredError
 
@@ -490,7 +491,7 @@ class Collection:
         self._collector: OrderedCollector | None = None
         self._fetchers: _Fetchers = {}
         self._unsupported: set[Source] = set()
-        self._batches: AsyncGenerator[list[LogEntry]] | None = None
+        self._batches: AsyncGenerator[Any] | None = None
 
     async def _prepared(self) -> Self:
         if self._prepare is not None:
@@ -546,10 +547,10 @@ class Collection:
     def __aiter__(self) -> AsyncIterator[list[LogEntry]]:
         """Start reading; a collection is read once."""
         if self._batches is not None:
-            msg = "A collection can be iterated only once"
+            msg = "A collection can be read only once"
             raise RuntimeError(msg)
-        self._batches = self._read()
-        return self._batches
+        batches = self._batches = self._read()
+        return batches
 
     async def aclose(self) -> None:
         """Stop reading: close every page request still open."""
@@ -564,7 +565,8 @@ class Collection:
         """Close every page request still open."""
         await self.aclose()
 
-    async def _read(self) -> AsyncGenerator[list[LogEntry]]:
+    async def _pages(self) -> AsyncGenerator[tuple[Source, list[dict[str, Any]]]]:
+        """Yield each page as it arrives, from the source the collector names next."""
         await self._prepared()
         collector = self.collector
         async with AsyncExitStack() as stack:
@@ -585,6 +587,14 @@ class Collection:
                 if page is None:
                     collector.finish(source)
                     continue
+                yield source, page
+                del page
+
+    async def _read(self) -> AsyncGenerator[list[LogEntry]]:
+        collector = (await self._prepared()).collector
+        pages = self._pages()
+        async with aclosing(pages):
+            async for source, page in pages:
                 for start in range(0, len(page), NORMALIZE_CHUNK):
                     await asyncio.sleep(0)  # the page was decoded in the turn that just ended
                     chunk = (
@@ -600,9 +610,55 @@ class Collection:
                 for batch in _slices(collector.ready()):
                     await asyncio.sleep(0)
                     yield batch
-            for batch in _slices(collector.remaining()):
-                await asyncio.sleep(0)
-                yield batch
+        for batch in _slices(collector.remaining()):
+            await asyncio.sleep(0)
+            yield batch
+        self._log_end(collector)
+
+    async def digest(
+        self,
+        consume: Callable[[list[LogEntry]], object],
+        *,
+        offload: Callable[[Callable[[], None]], Awaitable[None]] | None = None,
+        offload_above: int = NORMALIZE_CHUNK,
+    ) -> None:
+        """Read the whole collection into ``consume``, one page per synchronous step.
+
+        Each page is normalised, handed over and consumed in one step with the cyclic garbage
+        collector paused, so its entries are gone again before the collector next looks: they
+        never reach the old generation, whose full collections traverse the whole process (on
+        Home Assistant's heap, well over 100 ms each). A page of more than ``offload_above``
+        rows takes that step through ``offload`` (a worker thread), a smaller one on the loop.
+        """
+        if self._batches is not None:
+            msg = "A collection can be read only once"
+            raise RuntimeError(msg)
+        collector = (await self._prepared()).collector
+
+        def step(page: list[dict[str, Any]] | None, source: Source | None) -> None:
+            with gc_paused():
+                if page is not None and source is not None:
+                    collector.add_page(page, source)
+                    batch = collector.ready()
+                else:
+                    batch = collector.remaining()
+                if batch:
+                    consume(batch)
+                del batch
+                if page is not None:
+                    page.clear()  # its rows are freed here, not by whoever drops the list
+
+        pages = self._pages()
+        self._batches = pages  # closed by aclose(), like the batches of an iteration
+        async with aclosing(pages):
+            async for source, page in pages:
+                await asyncio.sleep(0)  # the page was decoded in the turn that just ended
+                if offload is not None and len(page) > offload_above:
+                    await offload(partial(step, page, source))
+                else:
+                    step(page, source)
+                del page
+        step(None, None)
         self._log_end(collector)
 
     @staticmethod

@@ -50,3 +50,40 @@ class Occurrences:
         self._cursors[source] = end
         kept.append((time_ms, source))
         return True
+
+    def expired(self, time_ms: int) -> bool:
+        """Tell whether no entry at ``time_ms`` or older can repeat these occurrences."""
+        kept = self._kept
+        return not kept or kept[-1][0] - time_ms > DEDUP_TOLERANCE_MS
+
+
+class Deduplicator:
+    """The recent occurrences of every actor of one rule (or of the threats).
+
+    Actors whose occurrences are all more than the tolerance newer than the entries being read
+    are forgotten (``forget_older``), so the state is what the last five seconds of the log
+    hold, not one record per actor of the whole backlog.
+    """
+
+    __slots__ = ("_actors",)
+
+    def __init__(self) -> None:
+        """Start with no actor."""
+        self._actors: dict[str, Occurrences] = {}
+
+    def admit(self, actor: str, time_ms: int, source: Source) -> bool:
+        """Tell whether an entry about ``actor`` (older than every earlier one) is new."""
+        occurrences = self._actors.get(actor)
+        if occurrences is None:
+            occurrences = self._actors[actor] = Occurrences()
+        return occurrences.admit(time_ms, source)
+
+    def forget_older(self, time_ms: int) -> None:
+        """Forget the actors no entry at ``time_ms`` or older can repeat."""
+        actors = self._actors
+        if any(occurrences.expired(time_ms) for occurrences in actors.values()):
+            self._actors = {
+                actor: occurrences
+                for actor, occurrences in actors.items()
+                if not occurrences.expired(time_ms)
+            }

@@ -24,7 +24,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .aggregations import AGGREGATORS, BySubject
-from .dedupe import DEDUP_TOLERANCE_MS, Occurrences
+from .dedupe import DEDUP_TOLERANCE_MS, Deduplicator
 from .health import Thresholds, assess_health
 from .models import Analysis, KeyVariant
 from .normalize import sort_newest_first
@@ -47,12 +47,12 @@ __all__ = ["DEDUP_TOLERANCE_MS", "Analyzer", "Thresholds", "analyze"]
 class _Route:
     """Where one rule's entries go: its deduplication per actor, then its findings."""
 
-    __slots__ = ("actor", "disabled", "occurrences", "rule", "sink")
+    __slots__ = ("actor", "dedupe", "disabled", "rule", "sink")
 
     def __init__(self, rule: Rule, sink: BySubject | Aggregator, *, disabled: bool) -> None:
         self.rule = rule
         self.actor: KeyFn = actor_fn(rule)
-        self.occurrences: dict[str, Occurrences] = {}
+        self.dedupe = Deduplicator()
         self.sink = sink
         self.disabled = disabled
 
@@ -75,7 +75,7 @@ class Analyzer:
         self._by_key: dict[str, _Route] = {}
         self._aggregators: dict[Aggregate, Aggregator] = {}
         self._threats = ThreatTally()
-        self._threat_occurrences: dict[str, Occurrences] = {}
+        self._threat_dedupe = Deduplicator()
         self._unknown: dict[str, int] = {}
         self._variants: dict[tuple[str, str], int] = {}
         self._variant_first: dict[tuple[str, str], LogEntry] = {}
@@ -100,16 +100,14 @@ class Analyzer:
         by_key = self._by_key
         unknown = self._unknown
         via = self._via
+        oldest = None
         for entry in entries:
+            oldest = entry
             self._count += 1
             key = entry.key
             if entry.threat is not None:
                 self._count_variant(entry, self._catalogue.family(entry))
-                actor = threat_actor(entry)
-                occurrences = self._threat_occurrences.get(actor)
-                if occurrences is None:
-                    occurrences = self._threat_occurrences[actor] = Occurrences()
-                if occurrences.admit(entry.time_ms, entry.source):
+                if self._threat_dedupe.admit(threat_actor(entry), entry.time_ms, entry.source):
                     self._threats.add(entry)
                 continue
             route = by_key.get(key)
@@ -120,16 +118,16 @@ class Analyzer:
                     continue
             if via and key in via:
                 self._count_variant(entry, via[key])
-            actor = route.actor(entry)
-            occurrences = route.occurrences.get(actor)
-            if occurrences is None:
-                occurrences = route.occurrences[actor] = Occurrences()
-            if not occurrences.admit(entry.time_ms, entry.source):
+            if not route.dedupe.admit(route.actor(entry), entry.time_ms, entry.source):
                 continue
             if route.disabled:
                 self._ignored += 1
             else:
                 route.sink.add(route.rule, entry)
+        if oldest is not None:  # what the page's entries can no longer repeat is forgotten
+            self._threat_dedupe.forget_older(oldest.time_ms)
+            for route in self._routes.values():
+                route.dedupe.forget_older(oldest.time_ms)
 
     def _resolve(self, entry: LogEntry) -> _Route | None:
         """Find the rule of an entry whose key is not settled yet, and remember the answer."""

@@ -43,27 +43,29 @@ _NORMALIZERS: dict[Source, Callable[[Mapping[str, Any], Source], LogEntry | None
 }
 
 
-_NO_IDS: Final[Mapping[str, LogEntry | None]] = {}
+_NO_IDS: Final[Mapping[str, int | None]] = {}
 
 
 def _normalize_into(
     items: Iterable[Mapping[str, Any]],
     source: Source,
-    seen: dict[str, LogEntry | None],
+    seen: dict[str, int | None],
     out: list[LogEntry],
     since_ms: float,
     until_ms: float,
     counts: list[int],
-    previous: Mapping[str, LogEntry | None] = _NO_IDS,
+    previous: Mapping[str, int | None] = _NO_IDS,
 ) -> float:
     """Append the usable, first-seen items of one source inside the window to ``out``.
 
     ``counts`` adds up the rows skipped as [unreadable, conflicting]. ``seen`` maps each id to
-    its kept entry (None outside the window), so a repeated id costs one comparison and no
-    copy: pages that overlap repeat rows unchanged, and only a changed row is a conflict.
-    ``previous`` holds ids remembered from before ``seen`` (the previous page); an id found
-    there is a repeat too, and is remembered in ``seen`` again. Returns the oldest time of every
-    usable row, repeats and rows outside the window included (infinity when there was none).
+    a fingerprint of its first row's time, key and message (None outside the window), so a
+    repeated id costs one comparison and no copy: pages that overlap repeat rows unchanged, and
+    only a changed row is a conflict. Remembering a number rather than the entry lets every
+    entry go as soon as it was analysed. ``previous`` holds ids remembered from before ``seen``
+    (the previous page); an id found there is a repeat too, and is remembered in ``seen``
+    again. Returns the oldest time of every usable row, repeats and rows outside the window
+    included (infinity when there was none).
     """
     normalize = _NORMALIZERS[source]
     get = seen.get
@@ -87,14 +89,12 @@ def _normalize_into(
             first = seen[entry_id] = previous[entry_id]
         else:
             if since_ms <= time_ms <= until_ms:
-                seen[entry_id] = entry
+                seen[entry_id] = hash((time_ms, entry.key, entry.message))
                 append(entry)
             else:
                 seen[entry_id] = None
             continue
-        if first is not None and (
-            first.time_ms != time_ms or first.key != entry.key or first.message != entry.message
-        ):
+        if first is not None and first != hash((time_ms, entry.key, entry.message)):
             counts[1] += 1
     return oldest
 
@@ -198,7 +198,7 @@ class EntryCollector:
         self._since_ms: float = -inf if since_ms is None else since_ms
         self._until_ms: float = inf if until_ms is None else until_ms
         self._entries: dict[Source, list[LogEntry]] = {}
-        self._seen: dict[Source, dict[str, LogEntry | None]] = {}
+        self._seen: dict[Source, dict[str, int | None]] = {}
         self._skipped: dict[Source, list[int]] = {}
 
     def add(self, items: Iterable[Mapping[str, Any]], source: Source) -> int:
@@ -274,9 +274,9 @@ class _Input:
         """The oldest time of any usable row of the page being read."""
         self.frontier: float = inf
         """No later page of this source holds a newer time (infinite before its first page)."""
-        self.current: dict[str, LogEntry | None] = {}
+        self.current: dict[str, int | None] = {}
         """Ids of the page being read (None: outside the window)."""
-        self.previous: dict[str, LogEntry | None] = {}
+        self.previous: dict[str, int | None] = {}
         """Ids of the page before it."""
         self.counts = [0, 0]
         self.emitted = 0
@@ -300,10 +300,10 @@ class OrderedCollector:
 
     Repeats: ids are unique only within a source, and pages that overlap repeat rows at their
     boundary (offset paging while new rows arrive shifts the rows down by as many as arrived).
-    Only the ids of the page being read and of the page before it are remembered, with their
-    entries, which is enough: for a row to come again after the page after its own, more new
-    rows than a page holds must have arrived between two requests of that source. A repeated
-    id with other content is counted as conflicting, the first row is kept.
+    Only the ids of the page being read and of the page before it are remembered, with a
+    fingerprint of their rows, which is enough: for a row to come again after the page after
+    its own, more new rows than a page holds must have arrived between two requests of that
+    source. A repeated id with other content is counted as conflicting, the first row is kept.
 
     Out of order: a gateway that breaks its newest-first promise by more than what is held may
     deliver an entry newer than one already handed over. It is neither lost nor a failure: it is
