@@ -182,11 +182,18 @@ def by_source[Page](pages: Iterable[tuple[Source, Page]]) -> dict[Source, Iterat
     return {source: iter(items) for source, items in grouped.items()}
 
 
-def batches(queues: dict[Source, Iterator[Any]], *, decoded: bool) -> Iterator[list[LogEntry]]:
-    """Normalise pages in the order the client reads them; yield what each hands over.
+def batches(
+    queues: dict[Source, Iterator[Any]],
+    *,
+    decoded: bool,
+    consume: Callable[[list[LogEntry]], object],
+) -> None:
+    """Normalise pages in the order the client reads them and consume what each hands over.
 
-    ``UnifiClient.collect`` always asks next for the source whose pages reach least far back
-    (``OrderedCollector.next_source``); ``decoded`` pages are row lists, the others bodies.
+    As ``Collection.digest`` does: ``UnifiClient.collect`` always asks next for the source
+    whose pages reach least far back (``OrderedCollector.next_source``), and each page is
+    normalised, handed over and consumed in one step with the cyclic collector paused, its
+    rows freed at the end of the step. ``decoded`` pages are row lists, the others bodies.
     """
     collector = OrderedCollector(queues)
     while (source := collector.next_source()) is not None:
@@ -194,17 +201,22 @@ def batches(queues: dict[Source, Iterator[Any]], *, decoded: bool) -> Iterator[l
         if page is None:
             collector.finish(source)
             continue
-        collector.add_page(page if decoded else decode(page), source)
+        rows = page if decoded else decode(page)
         del page
-        yield collector.ready()
-    yield collector.remaining()
+        with gc_paused():
+            collector.add_page(rows, source)
+            consume(collector.ready())
+            if not decoded:
+                rows.clear()
+        del rows
+    with gc_paused():
+        consume(collector.remaining())
 
 
 def newest_first(pages: list[tuple[Source, list[dict[str, Any]]]]) -> list[LogEntry]:
     """Normalise decoded pages and keep every entry, newest first (the normalise stage)."""
     entries: list[LogEntry] = []
-    for batch in batches(by_source(pages), decoded=True):
-        entries += batch
+    batches(by_source(pages), decoded=True, consume=entries.extend)
     return entries
 
 
@@ -247,9 +259,7 @@ def run_pipeline(
 ) -> int:
     """Decode, normalise and analyse page by page, then render."""
     analyzer = Analyzer(catalogue=catalogue)
-    for batch in batches(pages, decoded=False):
-        analyzer.add(batch)
-        del batch
+    batches(pages, decoded=False, consume=analyzer.add)
     return render_all(analyzer.result(devices=devices, health=health, now=END))
 
 

@@ -39,7 +39,6 @@ from .sanitize import clean
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Sequence
 
-    from .models import FetchResult
 
 EXIT_OK: Final = 0
 EXIT_ERROR: Final = 1
@@ -205,11 +204,12 @@ async def _demo_target() -> AsyncIterator[Target]:
 
 
 async def scan(target: Target, *, since: datetime, now: datetime) -> Report:
-    """Sign in, fetch since ``since``, analyse, and build the report (no output)."""
+    """Sign in, collect since ``since`` analysing page by page, and build the report."""
     from .catalogue import load_catalogue  # noqa: PLC0415 - keeps --help fast
     from .client import UnifiClient  # noqa: PLC0415
-    from .engine import analyze  # noqa: PLC0415
+    from .engine import Analyzer  # noqa: PLC0415
 
+    analyzer = Analyzer(catalogue=load_catalogue())
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
         client = UnifiClient(
             session=session,
@@ -228,26 +228,22 @@ async def scan(target: Target, *, since: datetime, now: datetime) -> Report:
                 gateway = target.host
             else:
                 gateway = info.name or info.hostname or target.host
-            _LOGGER.info("Fetching events since %s", since.isoformat())
-            fetched: FetchResult = await client.fetch_since(since, until=now)
+            _LOGGER.info("Fetching and analysing events since %s", since.isoformat())
+            collection = client.collect(since, until=now)
+            await collection.digest(analyzer.add)
+            devices, health = await client.device_state()
         finally:
             await client.close()
-    _LOGGER.info("Analysing %d entries", len(fetched.entries))
-    analysis = analyze(
-        fetched.entries,
-        catalogue=load_catalogue(),
-        devices=fetched.devices,
-        health=fetched.health,
-        now=now,
-    )
+    analysis = analyzer.result(devices=devices, health=health, now=now)
+    _LOGGER.info("Analysed %d entries", analysis.entry_count)
     return build_report(
         analysis,
         gateway=gateway,
         site=target.site,
-        period_start=fetched.since,
-        period_end=fetched.until,
+        period_start=collection.since,
+        period_end=collection.until,
         generated_at=now,
-        skipped=fetched.skipped,
+        skipped=collection.skipped,
     )
 
 
