@@ -126,10 +126,10 @@ class LogEntry:
 
     ``key`` is the legacy ``EVT_*`` key or the v2 system-log key (``CLIENT_CONNECTED`` …).
     ``device_*`` name the UniFi device involved (AP, switch, gateway), ``client_*`` the client.
-    ``raw`` is the gateway item as far as rules can read it: a flat legacy row as received; a
-    nested item (v2 entry, IPS row) with its top-level scalars, its parameter roles flattened
-    as ``ROLE_name``/``ROLE_id``/``ROLE_ip`` and its ``source``/``destination``/``trigger``
-    fields as ``group_field``, nested objects dropped (``normalize.template_fields``).
+    ``raw`` is the gateway item as received: rule conditions read its top-level scalars,
+    ``normalize.template_fields`` and ``subjects.role_name`` its v2 parameter roles and threat
+    groups. A scan keeps an entry only while its page is analysed (and a finding its newest),
+    so the item is not copied or trimmed.
     """
 
     source: Source

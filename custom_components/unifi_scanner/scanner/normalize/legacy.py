@@ -15,7 +15,6 @@ from custom_components.unifi_scanner.scanner.models import LogEntry, Source, Thr
 from .build import _make_entry, _make_threat
 from .coerce import _MS_THRESHOLD, _SKIP, _fromtimestamp, _int, _iso_ms, _ms, _text
 from .judgement import BLOCKED_ACTIONS, direction, judged_severity
-from .raw import _kept
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -150,7 +149,7 @@ def _legacy(item: Mapping[str, Any], source: Source) -> LogEntry | None:  # noqa
         client_name or None,
         ip,
         threat,
-        _kept(item),
+        item,
     )
 
 

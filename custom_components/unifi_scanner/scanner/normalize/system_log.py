@@ -12,7 +12,6 @@ from custom_components.unifi_scanner.scanner.models import LogEntry, Source, Thr
 from .build import _make_entry, _make_threat
 from .coerce import _MS_THRESHOLD, _SKIP, _fromtimestamp, _int, _ms, _text
 from .judgement import BLOCKED_ACTIONS, direction, judged_severity
-from .raw import _NAMES_LIMIT, _kept
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,7 +41,10 @@ def _role(params: Mapping[str, Any], roles: tuple[str, ...]) -> Mapping[str, Any
     return None
 
 
+# Tokens are cached so entries share one ``{CLIENT}`` string; the cache is bounded because role
+# names come from the gateway.
 _TOKENS: dict[Any, str] = {}
+_NAMES_LIMIT = 1024
 
 
 def _token(role: Any) -> str:
@@ -215,7 +217,7 @@ def _system_log(item: Mapping[str, Any]) -> LogEntry | None:
         client_name,
         ip,
         threat,
-        _kept(item),
+        item,
     )
 
 
