@@ -326,8 +326,26 @@ def _bad_subsystems(subsystems: Iterable[HealthSubsystem]) -> tuple[tuple[str, s
     )
 
 
+# The last view built: a report's formats are rendered one after the other.
+_LAST_VIEW: list[tuple[Report, tzinfo, View]] = []
+
+
 def build_view(report: Report, tz: tzinfo) -> View:
-    """Clean, cap and sort ``report`` once; every format renders from the result."""
+    """Clean, cap and sort ``report`` once; every format renders from the result.
+
+    Markdown, HTML and text of one report share one view (building it is most of the cost of
+    rendering: every gateway string is cleaned and defanged).
+    """
+    if _LAST_VIEW:
+        last_report, last_tz, last_view = _LAST_VIEW[0]
+        if last_report is report and last_tz == tz:
+            return last_view
+    view = _view(report, tz)
+    _LAST_VIEW[:] = [(report, tz, view)]
+    return view
+
+
+def _view(report: Report, tz: tzinfo) -> View:
     threats = report.threats
     groups = sorted(threats.groups, key=lambda group: (group.severity.rank, -group.count))
     sources = sorted(threats.top_sources, key=lambda source: -source.count)
