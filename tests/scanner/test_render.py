@@ -30,6 +30,7 @@ from custom_components.unifi_scanner.scanner.render import (
     render_title,
     report_to_dict,
 )
+from custom_components.unifi_scanner.scanner.render import view as view_module
 
 from .hostile import HOSTILE, MARKUP_NEEDLES, TEMPLATE_NEEDLES
 from .report_samples import (
@@ -45,6 +46,7 @@ from .report_samples import (
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import tzinfo
 
     from custom_components.unifi_scanner.scanner.report import Report
 
@@ -175,6 +177,25 @@ def test_display_time_zone_is_applied() -> None:
     assert render_title(quiet, tz=berlin).endswith("07:00 CET")
     # JSON stays UTC whatever the display zone.
     assert report_to_dict(quiet)["period_start"] == "2025-03-01T06:00:00+00:00"
+
+
+def test_the_formats_of_one_report_share_one_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[object] = []
+    build = view_module._view
+
+    def counted(sample: Report, tz: tzinfo) -> view_module.View:
+        built.append(sample)
+        return build(sample, tz)
+
+    monkeypatch.setattr(view_module, "_view", counted)
+    sample, other = full_report(), report()
+    berlin = ZoneInfo("Europe/Berlin")
+    outputs = (render_markdown(sample), render_html(sample), render_text(sample))
+    assert built == [sample]  # cleaned and sorted once for three formats
+    assert "Find the device on port 7" in outputs[0]
+    assert "Nothing new since 2025-03-01 07:00 CET" in render_markdown(other, tz=berlin)
+    assert "2025-03-01 06:00 UTC" in render_text(other)  # another zone is another view
+    assert built == [sample, other, other]
 
 
 @pytest.mark.parametrize(
