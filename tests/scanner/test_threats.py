@@ -284,3 +284,24 @@ _ODD_OCTETS = ["0", "00", "010", "1", "172", "31", "+1", " 1", "\u0661", "256"]
 )
 def test_the_quick_ipv4_path_agrees_with_ipaddress(ip: str, cgnat: bool) -> None:
     assert is_internal(ip, cgnat_is_internal=cgnat) == by_ipaddress(ip, cgnat_is_internal=cgnat)
+
+
+def test_a_group_lists_its_busiest_sources_and_counts_them_all() -> None:
+    """40 addresses, some tied: the 20 busiest by count then address, and all 40 counted."""
+    counts = {f"203.0.113.{n}": (n % 7) + 1 for n in range(40)}
+    rows = [
+        ips_row(src_ip=ip, timestamp=BASE_S + n)
+        for n, (ip, count) in enumerate(counts.items())
+        for _ in range(count)
+    ]
+    other = ips_row(src_ip="203.0.113.6", inner_alert_signature="ET POLICY Other", timestamp=BASE_S)
+    summary, findings = summarize_threats([*reversed(rows), other], catalogue=CATALOGUE)
+    (group,) = (group for group in summary.groups if group.signature.startswith("ET SCAN"))
+    expected = sorted(counts, key=lambda ip: (-counts[ip], ip))[:20]
+    assert group.sources == tuple(expected)
+    (finding,) = (item for _, item in findings if item.subject_name == group.signature)
+    assert "from 40 source addresses" in finding.explanation
+    # The address that matched two signatures is counted once overall, with both labels.
+    (source,) = (source for source in summary.top_sources if source.ip == "203.0.113.6")
+    assert source.count == counts["203.0.113.6"] + 1
+    assert len(source.categories) == 2

@@ -9,6 +9,7 @@ severity of its alerts. Severe and medium groups also become findings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from heapq import heappush, heapreplace, nsmallest
 from typing import TYPE_CHECKING
 
 from .addresses import is_internal
@@ -17,7 +18,7 @@ from .models import Finding, Severity, ThreatGroup, ThreatSource, ThreatSummary
 from .threat_catalogue import Outcome
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from .catalogue import RuleCatalogue
     from .models import LogEntry, Threat
@@ -58,8 +59,11 @@ class _Group:
     count: int = 0
     blocked: int = 0
     cybersecure: bool = False
-    sources: dict[str, int] = field(default_factory=dict)
     keys: set[str] = field(default_factory=set)
+    source_count: int = 0
+    """Distinct source addresses (known once the tally is summarised)."""
+    busiest: list[str] = field(default_factory=list)
+    """Its busiest source addresses, at most ``GROUP_SOURCE_LIMIT`` (likewise)."""
 
     @property
     def severity(self) -> Severity:
@@ -118,7 +122,7 @@ class ThreatTally:
         """Start with no alerts."""
         self._groups: dict[str, _Group] = {}
         self._sources: dict[str, int] = {}
-        self._signatures: dict[str, dict[str, int]] = {}
+        self._signatures: dict[str, str | dict[str, int]] = {}
         self._blocked = self._cybersecure = self._total = 0
 
     def add(self, entry: LogEntry) -> None:
@@ -154,11 +158,18 @@ class ThreatTally:
             self._cybersecure += 1
         source = threat.src_ip or entry.ip
         if source:
-            group.sources[source] = group.sources.get(source, 0) + 1
-            self._sources[source] = self._sources.get(source, 0) + 1
-            signatures = self._signatures.get(source)
-            if signatures is None:
-                signatures = self._signatures[source] = {}
+            self._count_source(source, signature)
+
+    def _count_source(self, source: str, signature: str) -> None:
+        seen = self._sources.get(source, 0)
+        self._sources[source] = seen + 1
+        signatures = self._signatures.get(source)
+        if signatures is None:
+            self._signatures[source] = signature
+        elif isinstance(signatures, str):
+            if signatures != signature:
+                self._signatures[source] = {signatures: seen, signature: 1}
+        else:
             signatures[signature] = signatures.get(signature, 0) + 1
 
     def summary(
@@ -169,6 +180,7 @@ class ThreatTally:
         Each finding comes with the epoch milliseconds of its newest alert (its sort position).
         """
         categories = catalogue.threat_categories
+        self._rank_sources()
         ordered = sorted(self._groups.values(), key=lambda g: (g.rank, -g.count, g.signature))
         words = {group.signature: group.words(categories) for group in ordered}
         summary = ThreatSummary(
@@ -187,6 +199,44 @@ class ThreatTally:
             if group.severity in _FINDING_RULES
         ]
         return summary, findings
+
+    def _per_signature(self) -> Iterator[tuple[str, str, int]]:
+        """Yield (signature, source, alerts) for every source and signature it matched."""
+        counts = self._sources
+        for source, signatures in self._signatures.items():
+            if isinstance(signatures, str):
+                yield signatures, source, counts[source]
+            else:
+                for signature, count in signatures.items():
+                    yield signature, source, count
+
+    def _rank_sources(self) -> None:
+        """Count each group's distinct sources and pick its busiest, in one pass."""
+        tops: dict[str, list[_Rev]] = {}
+        limit = GROUP_SOURCE_LIMIT
+        for signature, source, count in self._per_signature():
+            group = self._groups[signature]
+            group.source_count += 1
+            top = tops.setdefault(signature, [])
+            item = (-count, source)
+            if len(top) < limit:
+                heappush(top, _Rev(item))
+            elif item < top[0].item:
+                heapreplace(top, _Rev(item))
+        for signature, top in tops.items():
+            self._groups[signature].busiest = [rev.item[1] for rev in sorted(top, reverse=True)]
+
+
+class _Rev:
+    """Order an item the other way, so a min-heap keeps the smallest ``limit`` items."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: tuple[int, str]) -> None:
+        self.item = item
+
+    def __lt__(self, other: _Rev) -> bool:
+        return other.item < self.item
 
 
 def summarize_threats(
@@ -212,7 +262,7 @@ def _threat_group(
         count=group.count,
         blocked=group.blocked,
         detected=group.detected,
-        sources=tuple(_busiest(group.sources)[:GROUP_SOURCE_LIMIT]),
+        sources=tuple(group.busiest),
         cybersecure=group.cybersecure,
         remediation=remediation,
         first_seen=group.first.time,
@@ -234,24 +284,29 @@ def _busiest(counts: dict[str, int]) -> list[str]:
 
 def _top_sources(
     counts: dict[str, int],
-    signatures: dict[str, dict[str, int]],
+    signatures: dict[str, str | dict[str, int]],
     words: dict[str, tuple[str, str]],
 ) -> tuple[ThreatSource, ...]:
-    ranked = _busiest(counts)
+    """Pick the busiest sources with at least ``TOP_SOURCE_MIN_EVENTS`` alerts, or the busiest."""
+    ranked = nsmallest(TOP_SOURCE_LIMIT, counts, key=lambda ip: (-counts[ip], ip))
     chosen = [ip for ip in ranked if counts[ip] >= TOP_SOURCE_MIN_EVENTS] or ranked
     return tuple(
         ThreatSource(
             ip=ip,
             count=counts[ip],
             internal=is_internal(ip),
-            categories=tuple(_busiest(_by_label(signatures[ip], words))),
+            categories=tuple(_busiest(_by_label(signatures[ip], counts[ip], words))),
         )
-        for ip in chosen[:TOP_SOURCE_LIMIT]
+        for ip in chosen
     )
 
 
-def _by_label(signatures: dict[str, int], words: dict[str, tuple[str, str]]) -> dict[str, int]:
+def _by_label(
+    signatures: str | dict[str, int], alerts: int, words: dict[str, tuple[str, str]]
+) -> dict[str, int]:
     """Add up one source's alerts per group label (several signatures can share a label)."""
+    if isinstance(signatures, str):
+        return {words[signatures][0]: alerts}
     labels: dict[str, int] = {}
     for signature, count in signatures.items():
         label = words[signature][0]
@@ -261,7 +316,6 @@ def _by_label(signatures: dict[str, int], words: dict[str, tuple[str, str]]) -> 
 
 def _finding(group: _Group, catalogue: RuleCatalogue, label: str, remediation: str) -> Finding:
     rule = catalogue.get(_FINDING_RULES[group.severity])
-    sources = list(group.sources)
     fields = {
         "subject": group.signature,
         "signature": group.signature,
@@ -269,11 +323,11 @@ def _finding(group: _Group, catalogue: RuleCatalogue, label: str, remediation: s
         "count": str(group.count),
         "blocked": str(group.blocked),
         "detected": str(group.detected),
-        "sources": str(len(sources)),
+        "sources": str(group.source_count),
     }
     return rule.finding(
         fields,
-        subject=(group.signature, None, sources[0] if len(sources) == 1 else None),
+        subject=(group.signature, None, group.busiest[0] if group.source_count == 1 else None),
         count=group.count,
         first_seen=group.first.time,
         last_seen=group.last.time,
