@@ -1,9 +1,10 @@
 """Async client for the Network application of a UniFi gateway (UniFi OS or classic).
 
 ``UnifiClient`` holds the endpoint methods (sites, sysinfo, probe, devices, health, the paged log
-sources), ``collect`` (one collection as a stream of batches, newest first) and ``fetch_since``
-(all of it at once); the session, login and the single ``request()`` chokepoint live in
-``transport``, the pure envelope helpers in ``envelope``. Paths and quirks follow UNIFI_API.md.
+sources), ``collect`` (one collection read page by page, newest first: ``collection``) and
+``fetch_since`` (all of it at once); the session, login and the single ``request()`` chokepoint
+live in ``transport``, the pure envelope helpers in ``envelope``. Paths and quirks follow
+UNIFI_API.md.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from contextlib import AsyncExitStack, aclosing
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final
 
+from .collection import NORMALIZE_CHUNK, Collection
 from .envelope import MFA_MESSAGE, _count, _data, _jwt_csrf, _retry_after
 from .exceptions import ScannerResponseError, ScannerUnsupportedError
 from .models import (
@@ -27,24 +28,21 @@ from .models import (
     HealthSubsystem,
     LogEntry,
     Site,
-    SkippedRows,
     Source,
 )
-from .normalize import gc_paused, normalize_device, normalize_health, sort_entries
+from .normalize import normalize_device, normalize_health, sort_entries
 from .normalize.collector import OrderedCollector
 from .transport import DEFAULT_PORT, UNIFI_OS_PREFIX, UnifiTransport, _SessionExpiredError
 
 if TYPE_CHECKING:
     from collections.abc import (
-        AsyncGenerator,
-        AsyncIterator,
         Awaitable,
         Callable,
-        Generator,
         Iterable,
-        Iterator,
         Mapping,
     )
+
+    from .collection import Fetchers, Pages
 
 # The names callers and tests have always imported from this module, wherever they now live.
 __all__ = [
@@ -67,7 +65,6 @@ __all__ = [
 
 LOGGER = logging.getLogger(__name__)
 
-type _Pages = AsyncGenerator[list[dict[str, Any]]]
 
 # Rows per request. Each page is decoded and normalised in one go on the event loop, so a page
 # is kept to about 2 MB of JSON (IPS rows are three times the size of an event row): well under
@@ -75,8 +72,6 @@ type _Pages = AsyncGenerator[list[dict[str, Any]]]
 LEGACY_PAGE_SIZE: Final = 3000
 SYSTEM_LOG_PAGE_SIZE: Final = 1000
 IPS_PAGE_SIZE: Final = 1000
-# Rows normalised between two returns to the event loop when one answer is larger (alarms).
-NORMALIZE_CHUNK: Final = 3000
 # A gateway that keeps announcing more rows must not keep a scan busy forever.
 MAX_PAGES: Final = 1000
 
@@ -209,7 +204,7 @@ class UnifiClient(UnifiTransport):
         """Every v2 system-log entry between ``start`` and ``end``, all pages."""
         return [row async for page in self._system_log_pages(start, end) for row in page]
 
-    async def _system_log_pages(self, start: datetime, end: datetime) -> _Pages:
+    async def _system_log_pages(self, start: datetime, end: datetime) -> Pages:
         """Yield the v2 system log page by page (newest first) until the last page."""
         base = {
             "timestampFrom": _ms(_utc(start)),
@@ -235,7 +230,7 @@ class UnifiClient(UnifiTransport):
             if last:
                 return
 
-    async def _legacy_pages(self, path: str, body: dict[str, Any]) -> _Pages:
+    async def _legacy_pages(self, path: str, body: dict[str, Any]) -> Pages:
         """Page a legacy POST by ``_start`` offset while ``meta.count`` says rows are left."""
         received = 0
         for _ in range(MAX_PAGES):
@@ -256,7 +251,7 @@ class UnifiClient(UnifiTransport):
         """Legacy ``stat/event`` rows since ``since`` (the window is whole hours, so coarse)."""
         return [row async for page in self._event_pages(since) for row in page]
 
-    def _event_pages(self, since: datetime) -> _Pages:
+    def _event_pages(self, since: datetime) -> Pages:
         hours = (datetime.now(UTC) - _utc(since)).total_seconds() / 3600
         within = max(1, math.ceil(hours))
         return self._legacy_pages("stat/event", {"_sort": "-time", "within": within})
@@ -265,7 +260,7 @@ class UnifiClient(UnifiTransport):
         """Alarms (archived or not) raised since ``since``; unparseable times are kept."""
         return [row async for page in self._alarm_pages(since) for row in page]
 
-    async def _alarm_pages(self, since: datetime) -> _Pages:
+    async def _alarm_pages(self, since: datetime) -> Pages:
         """Alarms come in one answer; it is one page."""
         since_ms = _ms(_utc(since))
         envelope = await self.request("GET", "list/alarm")
@@ -284,7 +279,7 @@ class UnifiClient(UnifiTransport):
         """
         return [row async for page in self._ips_pages(start, end) for row in page]
 
-    async def _ips_pages(self, start: datetime, end: datetime) -> _Pages:
+    async def _ips_pages(self, start: datetime, end: datetime) -> Pages:
         """Yield IPS rows page by page, each without the rows an earlier page had.
 
         The next request ends at the oldest time of this answer, so only the rows of that very
@@ -374,9 +369,9 @@ class UnifiClient(UnifiTransport):
         until = _utc(until) if until is not None else datetime.now(UTC)
         extra = list(rows)
 
-        async def prepare() -> tuple[Capabilities, OrderedCollector, _Fetchers, set[Source]]:
+        async def prepare() -> tuple[Capabilities, OrderedCollector, Fetchers, set[Source]]:
             capabilities = await self.probe()
-            fetchers: tuple[tuple[Source, bool, Callable[[], _Pages]], ...] = (
+            fetchers: tuple[tuple[Source, bool, Callable[[], Pages]], ...] = (
                 (
                     Source.SYSTEM_LOG,
                     capabilities.system_log,
@@ -444,240 +439,3 @@ class UnifiClient(UnifiTransport):
             unsupported=collection.unsupported,
             skipped=collection.skipped,
         )
-
-
-type _Fetchers = Mapping[Source, Callable[[], _Pages]]
-type _Prepare = Callable[
-    [], Awaitable[tuple[Capabilities, OrderedCollector, _Fetchers, set[Source]]]
-]
-
-
-def _slices(batch: list[LogEntry]) -> Iterator[list[LogEntry]]:
-    """Cut a batch into parts of at most ``NORMALIZE_CHUNK`` entries (none when it is empty)."""
-    if len(batch) <= NORMALIZE_CHUNK:
-        if batch:
-            yield batch
-        return
-    for start in range(0, len(batch), NORMALIZE_CHUNK):
-        yield batch[start : start + NORMALIZE_CHUNK]
-
-
-class Collection:
-    """One collection of log entries as batches, newest first.
-
-    ``async for batch in collection`` yields lists of entries newest first across all sources,
-    each millisecond in collection order ``(source, id)`` (``sort_newest_first``: the order the
-    engine reads a collection in), each batch older than the one before (except
-    entries the gateway delivered out of its own order, see ``out_of_order``). Pages are
-    requested only as the batches are consumed, one request at a time, always from the source
-    whose pages reach least far back, so about a page per source is held at once however large
-    the backlog. A collection is iterated once; ``async with collection`` (or ``aclose()``)
-    closes the page requests still open when the consumer stops early.
-
-    The event loop is never busy for long: a page is decoded in one turn, normalised in the
-    following ones (``NORMALIZE_CHUNK`` rows per turn), and every batch (at most
-    ``NORMALIZE_CHUNK`` entries) is handed over in a turn of its own.
-
-    ``capabilities`` is known once the collection was awaited, entered or iterated;
-    ``unsupported`` and ``skipped`` are final once the iteration has ended.
-    """
-
-    def __init__(self, *, since: datetime, until: datetime, prepare: _Prepare) -> None:
-        """Read what ``prepare`` sets up; see ``UnifiClient.collect``."""
-        self.since: Final = since
-        self.until: Final = until
-        self._prepare: _Prepare | None = prepare
-        self._capabilities: Capabilities | None = None
-        self._collector: OrderedCollector | None = None
-        self._fetchers: _Fetchers = {}
-        self._unsupported: set[Source] = set()
-        self._batches: AsyncGenerator[Any] | None = None
-
-    async def _prepared(self) -> Self:
-        if self._prepare is not None:
-            prepare, self._prepare = self._prepare, None
-            (
-                self._capabilities,
-                self._collector,
-                self._fetchers,
-                self._unsupported,
-            ) = await prepare()
-        return self
-
-    def __await__(self) -> Generator[Any, None, Self]:
-        """Probe the capabilities (once per client) and normalise the extra rows."""
-        return self._prepared().__await__()
-
-    @property
-    def capabilities(self) -> Capabilities:
-        """What the gateway supports (known once prepared)."""
-        if self._capabilities is None:
-            msg = "The collection has not been awaited or iterated yet"
-            raise RuntimeError(msg)
-        return self._capabilities
-
-    @property
-    def collector(self) -> OrderedCollector:
-        """The collector behind the stream (its figures: held, remembered, out of order)."""
-        if self._collector is None:
-            msg = "The collection has not been awaited or iterated yet"
-            raise RuntimeError(msg)
-        return self._collector
-
-    @property
-    def unsupported(self) -> frozenset[Source]:
-        """Sources this gateway does not have (by probe, or found answering 404)."""
-        return frozenset(self._unsupported)
-
-    @property
-    def skipped(self) -> dict[Source, SkippedRows]:
-        """Per source with any, the rows that could not be used."""
-        return self.collector.skipped()
-
-    @property
-    def out_of_order(self) -> int:
-        """Entries handed over after entries they precede (the gateway broke its order)."""
-        return self.collector.out_of_order
-
-    @property
-    def withdrawn(self) -> frozenset[Source]:
-        """Sources found unsupported after some of their entries had been handed over."""
-        return self.collector.withdrawn
-
-    def __aiter__(self) -> AsyncIterator[list[LogEntry]]:
-        """Start reading; a collection is read once."""
-        if self._batches is not None:
-            msg = "A collection can be read only once"
-            raise RuntimeError(msg)
-        batches = self._batches = self._read()
-        return batches
-
-    async def aclose(self) -> None:
-        """Stop reading: close every page request still open."""
-        if self._batches is not None:
-            await self._batches.aclose()
-
-    async def __aenter__(self) -> Self:
-        """Prepare the collection; leaving the block closes it."""
-        return await self._prepared()
-
-    async def __aexit__(self, *_exc_info: object) -> None:
-        """Close every page request still open."""
-        await self.aclose()
-
-    async def _pages(self) -> AsyncGenerator[tuple[Source, list[dict[str, Any]]]]:
-        """Yield each page as it arrives, from the source the collector names next."""
-        await self._prepared()
-        collector = self.collector
-        async with AsyncExitStack() as stack:
-            opened: dict[Source, _Pages] = {}
-            while (source := collector.next_source()) is not None:
-                pages = opened.get(source)
-                if pages is None:
-                    pages = opened[source] = await stack.enter_async_context(
-                        aclosing(self._fetchers[source]())
-                    )
-                try:
-                    page = await anext(pages, None)
-                except ScannerUnsupportedError:
-                    LOGGER.debug("%s is not supported by this gateway", source)
-                    collector.discard(source)
-                    self._unsupported.add(source)
-                    continue
-                if page is None:
-                    collector.finish(source)
-                    continue
-                yield source, page
-                del page
-
-    async def _read(self) -> AsyncGenerator[list[LogEntry]]:
-        collector = (await self._prepared()).collector
-        pages = self._pages()
-        async with aclosing(pages):
-            async for source, page in pages:
-                for start in range(0, len(page), NORMALIZE_CHUNK):
-                    await asyncio.sleep(0)  # the page was decoded in the turn that just ended
-                    chunk = (
-                        page
-                        if len(page) <= NORMALIZE_CHUNK
-                        else page[start : start + NORMALIZE_CHUNK]
-                    )
-                    collector.add(chunk, source)
-                    del chunk
-                del page
-                collector.end_page(source)
-                await asyncio.sleep(0)  # the last chunk was normalised in the turn that ended
-                for batch in _slices(collector.ready()):
-                    await asyncio.sleep(0)
-                    yield batch
-        for batch in _slices(collector.remaining()):
-            await asyncio.sleep(0)
-            yield batch
-        self._log_end(collector)
-
-    async def digest(
-        self,
-        consume: Callable[[list[LogEntry]], object],
-        *,
-        offload: Callable[[Callable[[], None]], Awaitable[None]] | None = None,
-        offload_above: int = NORMALIZE_CHUNK,
-    ) -> None:
-        """Read the whole collection into ``consume``, one page per synchronous step.
-
-        Each page is normalised, handed over and consumed in one step with the cyclic garbage
-        collector paused, so its entries are gone again before the collector next looks: they
-        never reach the old generation, whose full collections traverse the whole process (on
-        Home Assistant's heap, well over 100 ms each). A page of more than ``offload_above``
-        rows takes that step through ``offload`` (a worker thread), a smaller one on the loop.
-        """
-        if self._batches is not None:
-            msg = "A collection can be read only once"
-            raise RuntimeError(msg)
-        collector = (await self._prepared()).collector
-
-        def step(page: list[dict[str, Any]] | None, source: Source | None) -> None:
-            with gc_paused():
-                if page is not None and source is not None:
-                    collector.add_page(page, source)
-                    batch = collector.ready()
-                else:
-                    batch = collector.remaining()
-                if batch:
-                    consume(batch)
-                del batch
-                if page is not None:
-                    page.clear()  # its rows are freed here, not by whoever drops the list
-
-        pages = self._pages()
-        self._batches = pages  # closed by aclose(), like the batches of an iteration
-        async with aclosing(pages):
-            async for source, page in pages:
-                await asyncio.sleep(0)  # the page was decoded in the turn that just ended
-                if offload is not None and len(page) > offload_above:
-                    await offload(partial(step, page, source))
-                else:
-                    step(page, source)
-                del page
-        step(None, None)
-        self._log_end(collector)
-
-    @staticmethod
-    def _log_end(collector: OrderedCollector) -> None:
-        LOGGER.debug(
-            "Collected %d entries, holding at most %d entries and %d ids at once; "
-            "%d out of the gateway's order",
-            collector.emitted,
-            collector.peak_held,
-            collector.peak_remembered,
-            collector.out_of_order,
-        )
-        skipped = collector.skipped()
-        if skipped:
-            LOGGER.debug(
-                "Skipped rows that could not be used: %s",
-                ", ".join(
-                    f"{source} {rows.unreadable} without a usable id or time, "
-                    f"{rows.conflicting} with a repeated id and different content"
-                    for source, rows in skipped.items()
-                ),
-            )

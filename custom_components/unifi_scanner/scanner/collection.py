@@ -1,0 +1,273 @@
+"""One collection of log entries, read page by page and handed over newest first.
+
+``UnifiClient.collect`` builds a ``Collection``: iterating it yields batches of entries (what
+``fetch_since`` gathers); ``digest`` feeds a consumer one page per synchronous step, which is how
+a scan reads a backlog of any size in flat memory without keeping the event loop busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack, aclosing
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final, Self
+
+from .exceptions import ScannerUnsupportedError
+from .normalize import gc_paused
+
+if TYPE_CHECKING:
+    from collections.abc import (
+        AsyncGenerator,
+        AsyncIterator,
+        Awaitable,
+        Callable,
+        Generator,
+        Iterator,
+        Mapping,
+    )
+    from datetime import datetime
+
+    from .models import Capabilities, LogEntry, SkippedRows, Source
+    from .normalize.collector import OrderedCollector
+
+LOGGER = logging.getLogger(__name__)
+
+# Rows normalised between two returns to the event loop when one answer is larger (alarms).
+NORMALIZE_CHUNK: Final = 3000
+
+type Pages = AsyncGenerator[list[dict[str, Any]]]
+
+type Fetchers = Mapping[Source, Callable[[], Pages]]
+type Prepare = Callable[[], Awaitable[tuple[Capabilities, OrderedCollector, Fetchers, set[Source]]]]
+
+
+def _slices(batch: list[LogEntry]) -> Iterator[list[LogEntry]]:
+    """Cut a batch into parts of at most ``NORMALIZE_CHUNK`` entries (none when it is empty)."""
+    if len(batch) <= NORMALIZE_CHUNK:
+        if batch:
+            yield batch
+        return
+    for start in range(0, len(batch), NORMALIZE_CHUNK):
+        yield batch[start : start + NORMALIZE_CHUNK]
+
+
+class Collection:
+    """One collection of log entries as batches, newest first.
+
+    ``async for batch in collection`` yields lists of entries newest first across all sources,
+    each millisecond in collection order ``(source, id)`` (``sort_newest_first``: the order the
+    engine reads a collection in), each batch older than the one before (except
+    entries the gateway delivered out of its own order, see ``out_of_order``). Pages are
+    requested only as the batches are consumed, one request at a time, always from the source
+    whose pages reach least far back, so about a page per source is held at once however large
+    the backlog. A collection is iterated once; ``async with collection`` (or ``aclose()``)
+    closes the page requests still open when the consumer stops early.
+
+    The event loop is never busy for long: a page is decoded in one turn, normalised in the
+    following ones (``NORMALIZE_CHUNK`` rows per turn), and every batch (at most
+    ``NORMALIZE_CHUNK`` entries) is handed over in a turn of its own.
+
+    ``capabilities`` is known once the collection was awaited, entered or iterated;
+    ``unsupported`` and ``skipped`` are final once the iteration has ended.
+    """
+
+    def __init__(self, *, since: datetime, until: datetime, prepare: Prepare) -> None:
+        """Read what ``prepare`` sets up; see ``UnifiClient.collect``."""
+        self.since: Final = since
+        self.until: Final = until
+        self._prepare: Prepare | None = prepare
+        self._capabilities: Capabilities | None = None
+        self._collector: OrderedCollector | None = None
+        self._fetchers: Fetchers = {}
+        self._unsupported: set[Source] = set()
+        self._batches: AsyncGenerator[Any] | None = None
+
+    async def _prepared(self) -> Self:
+        if self._prepare is not None:
+            prepare, self._prepare = self._prepare, None
+            (
+                self._capabilities,
+                self._collector,
+                self._fetchers,
+                self._unsupported,
+            ) = await prepare()
+        return self
+
+    def __await__(self) -> Generator[Any, None, Self]:
+        """Probe the capabilities (once per client) and normalise the extra rows."""
+        return self._prepared().__await__()
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the gateway supports (known once prepared)."""
+        if self._capabilities is None:
+            msg = "The collection has not been awaited or iterated yet"
+            raise RuntimeError(msg)
+        return self._capabilities
+
+    @property
+    def collector(self) -> OrderedCollector:
+        """The collector behind the stream (its figures: held, remembered, out of order)."""
+        if self._collector is None:
+            msg = "The collection has not been awaited or iterated yet"
+            raise RuntimeError(msg)
+        return self._collector
+
+    @property
+    def unsupported(self) -> frozenset[Source]:
+        """Sources this gateway does not have (by probe, or found answering 404)."""
+        return frozenset(self._unsupported)
+
+    @property
+    def skipped(self) -> dict[Source, SkippedRows]:
+        """Per source with any, the rows that could not be used."""
+        return self.collector.skipped()
+
+    @property
+    def out_of_order(self) -> int:
+        """Entries handed over after entries they precede (the gateway broke its order)."""
+        return self.collector.out_of_order
+
+    @property
+    def withdrawn(self) -> frozenset[Source]:
+        """Sources found unsupported after some of their entries had been handed over."""
+        return self.collector.withdrawn
+
+    def __aiter__(self) -> AsyncIterator[list[LogEntry]]:
+        """Start reading; a collection is read once."""
+        if self._batches is not None:
+            msg = "A collection can be read only once"
+            raise RuntimeError(msg)
+        batches = self._batches = self._read()
+        return batches
+
+    async def aclose(self) -> None:
+        """Stop reading: close every page request still open."""
+        if self._batches is not None:
+            await self._batches.aclose()
+
+    async def __aenter__(self) -> Self:
+        """Prepare the collection; leaving the block closes it."""
+        return await self._prepared()
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        """Close every page request still open."""
+        await self.aclose()
+
+    async def _pages(self) -> AsyncGenerator[tuple[Source, list[dict[str, Any]]]]:
+        """Yield each page as it arrives, from the source the collector names next."""
+        await self._prepared()
+        collector = self.collector
+        async with AsyncExitStack() as stack:
+            opened: dict[Source, Pages] = {}
+            while (source := collector.next_source()) is not None:
+                pages = opened.get(source)
+                if pages is None:
+                    pages = opened[source] = await stack.enter_async_context(
+                        aclosing(self._fetchers[source]())
+                    )
+                try:
+                    page = await anext(pages, None)
+                except ScannerUnsupportedError:
+                    LOGGER.debug("%s is not supported by this gateway", source)
+                    collector.discard(source)
+                    self._unsupported.add(source)
+                    continue
+                if page is None:
+                    collector.finish(source)
+                    continue
+                yield source, page
+                del page
+
+    async def _read(self) -> AsyncGenerator[list[LogEntry]]:
+        collector = (await self._prepared()).collector
+        pages = self._pages()
+        async with aclosing(pages):
+            async for source, page in pages:
+                for start in range(0, len(page), NORMALIZE_CHUNK):
+                    await asyncio.sleep(0)  # the page was decoded in the turn that just ended
+                    chunk = (
+                        page
+                        if len(page) <= NORMALIZE_CHUNK
+                        else page[start : start + NORMALIZE_CHUNK]
+                    )
+                    collector.add(chunk, source)
+                    del chunk
+                del page
+                collector.end_page(source)
+                await asyncio.sleep(0)  # the last chunk was normalised in the turn that ended
+                for batch in _slices(collector.ready()):
+                    await asyncio.sleep(0)
+                    yield batch
+        for batch in _slices(collector.remaining()):
+            await asyncio.sleep(0)
+            yield batch
+        self._log_end(collector)
+
+    async def digest(
+        self,
+        consume: Callable[[list[LogEntry]], object],
+        *,
+        offload: Callable[[Callable[[], None]], Awaitable[None]] | None = None,
+        offload_above: int = NORMALIZE_CHUNK,
+    ) -> None:
+        """Read the whole collection into ``consume``, one page per synchronous step.
+
+        Each page is normalised, handed over and consumed in one step with the cyclic garbage
+        collector paused, so its entries are gone again before the collector next looks: they
+        never reach the old generation, whose full collections traverse the whole process (on
+        Home Assistant's heap, well over 100 ms each). A page of more than ``offload_above``
+        rows takes that step through ``offload`` (a worker thread), a smaller one on the loop.
+        """
+        if self._batches is not None:
+            msg = "A collection can be read only once"
+            raise RuntimeError(msg)
+        collector = (await self._prepared()).collector
+
+        def step(page: list[dict[str, Any]] | None, source: Source | None) -> None:
+            with gc_paused():
+                if page is not None and source is not None:
+                    collector.add_page(page, source)
+                    batch = collector.ready()
+                else:
+                    batch = collector.remaining()
+                if batch:
+                    consume(batch)
+                del batch
+                if page is not None:
+                    page.clear()  # its rows are freed here, not by whoever drops the list
+
+        pages = self._pages()
+        self._batches = pages  # closed by aclose(), like the batches of an iteration
+        async with aclosing(pages):
+            async for source, page in pages:
+                await asyncio.sleep(0)  # the page was decoded in the turn that just ended
+                if offload is not None and len(page) > offload_above:
+                    await offload(partial(step, page, source))
+                else:
+                    step(page, source)
+                del page
+        step(None, None)
+        self._log_end(collector)
+
+    @staticmethod
+    def _log_end(collector: OrderedCollector) -> None:
+        LOGGER.debug(
+            "Collected %d entries, holding at most %d entries and %d ids at once; "
+            "%d out of the gateway's order",
+            collector.emitted,
+            collector.peak_held,
+            collector.peak_remembered,
+            collector.out_of_order,
+        )
+        skipped = collector.skipped()
+        if skipped:
+            LOGGER.debug(
+                "Skipped rows that could not be used: %s",
+                ", ".join(
+                    f"{source} {rows.unreadable} without a usable id or time, "
+                    f"{rows.conflicting} with a repeated id and different content"
+                    for source, rows in skipped.items()
+                ),
+            )
