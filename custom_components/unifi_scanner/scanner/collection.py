@@ -53,20 +53,22 @@ def _slices(batch: list[LogEntry]) -> Iterator[list[LogEntry]]:
 
 
 class Collection:
-    """One collection of log entries as batches, newest first.
+    """One collection of log entries, handed over newest first.
 
     ``async for batch in collection`` yields lists of entries newest first across all sources,
     each millisecond in collection order ``(source, id)`` (``sort_newest_first``: the order the
-    engine reads a collection in), each batch older than the one before (except
-    entries the gateway delivered out of its own order, see ``out_of_order``). Pages are
-    requested only as the batches are consumed, one request at a time, always from the source
-    whose pages reach least far back, so about a page per source is held at once however large
-    the backlog. A collection is iterated once; ``async with collection`` (or ``aclose()``)
-    closes the page requests still open when the consumer stops early.
+    engine reads a collection in), each batch older than the one before (except entries the
+    gateway delivered out of its own order, see ``out_of_order``); ``digest(consume)`` hands
+    the same entries to ``consume`` page by page instead. Pages are requested only as they are
+    consumed, one request at a time, always from the source whose pages reach least far back,
+    so about a page per source is held at once however large the backlog. A collection is read
+    once; ``async with collection`` (or ``aclose()``) closes the page requests still open when
+    the consumer stops early.
 
-    The event loop is never busy for long: a page is decoded in one turn, normalised in the
-    following ones (``NORMALIZE_CHUNK`` rows per turn), and every batch (at most
-    ``NORMALIZE_CHUNK`` entries) is handed over in a turn of its own.
+    The event loop is never busy for long. Iterating, a page is decoded in one turn, normalised
+    in the following ones (``NORMALIZE_CHUNK`` rows per turn), and every batch (at most
+    ``NORMALIZE_CHUNK`` entries) is handed over in a turn of its own; ``digest`` takes a large
+    page through one step on a worker thread.
 
     ``capabilities`` is known once the collection was awaited, entered or iterated;
     ``unsupported`` and ``skipped`` are final once the iteration has ended.
