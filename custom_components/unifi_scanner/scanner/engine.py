@@ -62,9 +62,8 @@ class Analyzer:
 
     Across all ``add`` calls entries must come newest first, each millisecond in collection
     order (source, id), with ids unique per source: the order the client's collection delivers
-    (``normalize.sort_newest_first``). Rules in
-    ``disabled`` (turned off by the user) raise nothing: their entries and findings are counted
-    as ignored, never as unknown.
+    (``normalize.sort_newest_first``). Rules in ``disabled`` (turned off by the user) raise
+    nothing: their entries and findings are counted as ignored, never as unknown.
     """
 
     def __init__(self, *, catalogue: RuleCatalogue, disabled: frozenset[str] = frozenset()) -> None:
