@@ -4,8 +4,8 @@ The gateway runs in a process of its own, as a real console would. The test asse
 Home Assistant responsive and its memory flat as structure, not time: the scan is analysed page
 by page as the pages arrive, every large page is decoded and then analysed on worker threads,
 the loop never handles more than the hourly handful of rows in one turn, and no more than a few
-pages of entries are alive at any moment. How long the loop is blocked, in milliseconds, is measured by
-``scripts/bench --ha``.
+pages of entries are alive at any moment. How long the loop is blocked, in milliseconds, is
+measured by ``scripts/bench --ha``.
 """
 
 from __future__ import annotations
