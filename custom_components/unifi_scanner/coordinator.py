@@ -129,7 +129,10 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         self._retry_since: datetime | None = None
         self._cool_down_until: datetime | None = None
         self.analysis_lock = asyncio.Lock()
-        """Held while a scan or the live path runs the engine or changes what was announced."""
+        """Held while the live path analyses and announces, and while a scan reads what was.
+
+        A scan's own analysis needs no lock: it works on its own ``Period``.
+        """
         self.delivering: frozenset[str] = frozenset()
         """Ids of the findings the report in flight announces (the live path leaves them)."""
 
