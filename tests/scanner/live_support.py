@@ -1,4 +1,4 @@
-"""What the stream and feed tests share: a real client of the simulator, modes, log records."""
+"""What the simulator suites share: a real client of the simulator, modes, log records, pages."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import pytest
 
 from custom_components.unifi_scanner.scanner.auth import LocalAccount
 from custom_components.unifi_scanner.scanner.client import UnifiClient
+from custom_components.unifi_scanner.scanner.models import Source
 from tests.simulator import Mode
 
 if TYPE_CHECKING:
     import logging
+    from collections.abc import AsyncGenerator
 
     import aiohttp
 
@@ -44,3 +46,38 @@ def make_client(
 def records(caplog: pytest.LogCaptureFixture, logger: str, text: str) -> list[logging.LogRecord]:
     """Return the records of ``logger`` whose message holds ``text``."""
     return [r for r in caplog.records if r.name == logger and text in r.getMessage()]
+
+
+# The client's page generator of each log source.
+PAGE_METHODS = {
+    Source.SYSTEM_LOG: "_system_log_pages",
+    Source.EVENT: "_event_pages",
+    Source.ALARM: "_alarm_pages",
+    Source.IPS: "_ips_pages",
+}
+
+
+def watch_pages(
+    client: UnifiClient, monkeypatch: pytest.MonkeyPatch
+) -> tuple[set[Source], set[Source]]:
+    """Record which page generators were started and which were closed."""
+    started: set[Source] = set()
+    closed: set[Source] = set()
+    for source, name in PAGE_METHODS.items():
+        original = getattr(client, name)
+
+        def watched(
+            *args: Any, _source: Source = source, _original: Any = original
+        ) -> AsyncGenerator[list[dict[str, Any]]]:
+            async def pages() -> AsyncGenerator[list[dict[str, Any]]]:
+                started.add(_source)
+                try:
+                    async for page in _original(*args):
+                        yield page
+                finally:
+                    closed.add(_source)
+
+            return pages()
+
+        monkeypatch.setattr(client, name, watched)
+    return started, closed

@@ -23,12 +23,12 @@ from custom_components.unifi_scanner.scanner.exceptions import ScannerResponseEr
 from custom_components.unifi_scanner.scanner.models import LogEntry, SkippedRows, Source
 from custom_components.unifi_scanner.scanner.normalize import sort_newest_first, with_rows
 from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
-from tests.scanner.live_support import make_client, modes
+from tests.scanner.live_support import make_client, modes, watch_pages
 from tests.simulator import GatewaySimulator, Mode
 from tests.simulator import server as simulator_server
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+    from collections.abc import Awaitable, Callable, Iterable, Mapping
 
     import aiohttp
 
@@ -37,12 +37,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 LOGGED = frozenset({Source.SYSTEM_LOG, Source.EVENT, Source.ALARM, Source.IPS})
-PAGE_METHODS = {
-    Source.SYSTEM_LOG: "_system_log_pages",
-    Source.EVENT: "_event_pages",
-    Source.ALARM: "_alarm_pages",
-    Source.IPS: "_ips_pages",
-}
 # Rows per page in these tests: events and the system log above OFFLOAD_ABOVE, IPS below it.
 EVENT_PAGE = 200
 SYSTEM_LOG_PAGE = 150
@@ -106,32 +100,6 @@ async def digested(
 
 def flat(batches: Iterable[list[LogEntry]]) -> list[LogEntry]:
     return [entry for batch in batches for entry in batch]
-
-
-def watch_pages(
-    client: UnifiClient, monkeypatch: pytest.MonkeyPatch
-) -> tuple[set[Source], set[Source]]:
-    """Record which page generators were started and which were closed."""
-    started: set[Source] = set()
-    closed: set[Source] = set()
-    for source, name in PAGE_METHODS.items():
-        original = getattr(client, name)
-
-        def watched(
-            *args: Any, _source: Source = source, _original: Any = original
-        ) -> AsyncGenerator[list[dict[str, Any]]]:
-            async def pages() -> AsyncGenerator[list[dict[str, Any]]]:
-                started.add(_source)
-                try:
-                    async for page in _original(*args):
-                        yield page
-                finally:
-                    closed.add(_source)
-
-            return pages()
-
-        monkeypatch.setattr(client, name, watched)
-    return started, closed
 
 
 def log_requests(client: UnifiClient, monkeypatch: pytest.MonkeyPatch, log: list[str]) -> None:

@@ -26,13 +26,12 @@ from custom_components.unifi_scanner.scanner.exceptions import ScannerResponseEr
 from custom_components.unifi_scanner.scanner.models import LogEntry, SkippedRows, Source
 from custom_components.unifi_scanner.scanner.normalize import with_rows
 from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
-from tests.scanner.live_support import make_client, modes
+from tests.scanner.live_support import make_client, modes, watch_pages
 from tests.simulator import GatewaySimulator, Mode
 from tests.simulator import server as simulator_server
 
 if TYPE_CHECKING:
     from collections.abc import (
-        AsyncGenerator,
         AsyncIterator,
         Callable,
         Iterable,
@@ -431,38 +430,6 @@ def one_request_at_a_time(client: UnifiClient, monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(client, "request", recorded)
     return paths
-
-
-def watch_pages(
-    client: UnifiClient, monkeypatch: pytest.MonkeyPatch
-) -> tuple[set[Source], set[Source]]:
-    """Record which page generators were started and which were closed."""
-    started: set[Source] = set()
-    closed: set[Source] = set()
-    names = {
-        Source.SYSTEM_LOG: "_system_log_pages",
-        Source.EVENT: "_event_pages",
-        Source.ALARM: "_alarm_pages",
-        Source.IPS: "_ips_pages",
-    }
-    for source, name in names.items():
-        original = getattr(client, name)
-
-        def watched(
-            *args: Any, _source: Source = source, _original: Any = original
-        ) -> AsyncGenerator[list[dict[str, Any]]]:
-            async def pages() -> AsyncGenerator[list[dict[str, Any]]]:
-                started.add(_source)
-                try:
-                    async for page in _original(*args):
-                        yield page
-                finally:
-                    closed.add(_source)
-
-            return pages()
-
-        monkeypatch.setattr(client, name, watched)
-    return started, closed
 
 
 async def read(collection: Collection) -> list[list[LogEntry]]:
