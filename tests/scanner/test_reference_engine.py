@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.unifi_scanner.scanner.catalogue import EngineRule, load_catalogue
+from custom_components.unifi_scanner.scanner.catalogue import EngineRule
 from custom_components.unifi_scanner.scanner.engine import Thresholds, analyze
 from custom_components.unifi_scanner.scanner.models import (
     Device,
@@ -25,12 +25,23 @@ from custom_components.unifi_scanner.scanner.models import (
 )
 from custom_components.unifi_scanner.scanner.normalize import (
     normalize_entries,
-    normalize_event,
     normalize_health,
     normalize_ips,
     normalize_system_log,
 )
 from tests.scanner.reference import collection_order, reference_analyze
+from tests.scanner.test_engine import (
+    AP,
+    BASE_MS,
+    CATALOGUE,
+    CLIENT,
+    GATEWAY,
+    MINUTE,
+    NOW,
+    SWITCH,
+    legacy,
+    system_log,
+)
 from tests.simulator import generate_events, generate_ips_events, generate_system_log
 
 if TYPE_CHECKING:
@@ -38,16 +49,8 @@ if TYPE_CHECKING:
 
     from custom_components.unifi_scanner.scanner.models import Analysis
 
-CATALOGUE = load_catalogue()
-BASE_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
-NOW = datetime(2025, 1, 2, tzinfo=UTC)
-MINUTE = 60.0
 _ids = itertools.count(1)
 
-AP: dict[str, Any] = {"ap": "80:2a:a8:00:01:02", "ap_name": "AP Living"}
-SWITCH: dict[str, Any] = {"sw": "74:ac:b9:00:00:01", "sw_name": "Switch Office"}
-GATEWAY: dict[str, Any] = {"gw": "e0:63:da:00:00:01", "gw_name": "Gateway"}
-CLIENT: dict[str, Any] = {"user": "00:00:00:00:00:01", "hostname": "laptop"}
 WAN_DOWN = "Gateway[e0:63:da:00:00:01] WAN iface [eth8] transition to state [inactive]"
 WAN_UP = "Gateway[e0:63:da:00:00:01] WAN iface [eth8] transition to state [active]"
 FIELDS: dict[str, Any] = {
@@ -65,39 +68,6 @@ FIELDS: dict[str, Any] = {
     "port": 7,
     "network_name": "Default",
 }
-
-
-def legacy(key: str, *, at: float = 0.0, source: Source = Source.EVENT, **fields: Any) -> LogEntry:
-    """Normalise a legacy event item dated ``at`` seconds after the base time."""
-    item: dict[str, Any] = {
-        "_id": f"{next(_ids):024x}",
-        "key": key,
-        "time": BASE_MS + round(at * 1000),
-        "msg": f"{key} happened",
-        "subsystem": "lan",
-        **fields,
-    }
-    entry = normalize_event(item, source)
-    assert entry is not None
-    return entry
-
-
-def system_log(key: str, *, at: float = 0.0, **parameters: dict[str, Any]) -> LogEntry:
-    """Normalise a v2 system-log entry with the given parameter roles."""
-    entry = normalize_system_log(
-        {
-            "id": f"{next(_ids):024x}",
-            "key": key,
-            "category": "CLIENT_DEVICES",
-            "severity": "LOW",
-            "timestamp": BASE_MS + round(at * 1000),
-            "title_raw": key.replace("_", " ").title(),
-            "message_raw": "{CLIENT} {DEVICE}",
-            "parameters": parameters,
-        }
-    )
-    assert entry is not None
-    return entry
 
 
 def ips_row(*, at: float, severity: int, signature: str, src_ip: str) -> LogEntry:
