@@ -20,8 +20,7 @@ if TYPE_CHECKING:
 
     from custom_components.unifi_scanner.scanner.catalogue import Rule, RuleCatalogue
     from custom_components.unifi_scanner.scanner.models import LogEntry
-
-    from .subjects import KeyFn, Ranked
+    from custom_components.unifi_scanner.scanner.subjects import KeyFn, Ranked
 
 ROAM_FLAP_COUNT = 5
 ROAM_FLAP_WINDOW_MS = 60 * 60_000

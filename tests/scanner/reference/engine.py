@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 
     from custom_components.unifi_scanner.scanner.catalogue import Aggregate, Rule, RuleCatalogue
     from custom_components.unifi_scanner.scanner.models import Device, HealthSubsystem, LogEntry
-
-    from .subjects import KeyFn, Ranked
+    from custom_components.unifi_scanner.scanner.subjects import KeyFn, Ranked
 
 __all__ = ["DEDUP_TOLERANCE_MS", "collection_order", "reference_analyze"]
 
