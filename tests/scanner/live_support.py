@@ -9,14 +9,16 @@ import pytest
 from custom_components.unifi_scanner.scanner.auth import LocalAccount
 from custom_components.unifi_scanner.scanner.client import UnifiClient
 from custom_components.unifi_scanner.scanner.models import Source
+from custom_components.unifi_scanner.scanner.normalize import normalize_entries, sort_entries
 from tests.simulator import Mode
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import AsyncGenerator
+    from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 
     import aiohttp
 
+    from custom_components.unifi_scanner.scanner.models import LogEntry
     from tests.simulator import GatewaySimulator
 
 
@@ -81,3 +83,17 @@ def watch_pages(
 
         monkeypatch.setattr(client, name, watched)
     return started, closed
+
+
+def with_rows(
+    entries: Sequence[LogEntry], rows: Iterable[tuple[Source, Mapping[str, Any]]]
+) -> list[LogEntry]:
+    """Return ``entries`` with extra rows normalised in, each on its own, oldest first.
+
+    What a collection given ``rows=`` must hand over: the oracle of the extra-rows tests.
+    """
+    merged = list(entries)
+    for source, row in rows:
+        merged += normalize_entries((row,), source)
+    sort_entries(merged)
+    return merged

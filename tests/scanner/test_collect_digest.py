@@ -21,9 +21,9 @@ from custom_components.unifi_scanner.scanner import client as client_module
 from custom_components.unifi_scanner.scanner.client import NORMALIZE_CHUNK
 from custom_components.unifi_scanner.scanner.exceptions import ScannerResponseError
 from custom_components.unifi_scanner.scanner.models import LogEntry, SkippedRows, Source
-from custom_components.unifi_scanner.scanner.normalize import sort_newest_first, with_rows
+from custom_components.unifi_scanner.scanner.normalize import sort_newest_first
 from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
-from tests.scanner.live_support import make_client, modes, watch_pages
+from tests.scanner.live_support import make_client, modes, watch_pages, with_rows
 from tests.simulator import GatewaySimulator, Mode
 from tests.simulator import server as simulator_server
 

@@ -16,7 +16,6 @@ from custom_components.unifi_scanner.scanner import normalize
 from custom_components.unifi_scanner.scanner.catalogue import ALLOWED_PLACEHOLDERS
 from custom_components.unifi_scanner.scanner.models import Direction, LogEntry, Source
 from custom_components.unifi_scanner.scanner.normalize import (
-    EntryCollector,
     gc_paused,
     normalize_device,
     normalize_entries,
@@ -25,8 +24,10 @@ from custom_components.unifi_scanner.scanner.normalize import (
     normalize_ips,
     normalize_system_log,
     sort_entries,
+    sort_newest_first,
     template_fields,
 )
+from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
 from custom_components.unifi_scanner.scanner.subjects import role_name
 from tests.simulator import generate_events, generate_ips_events, generate_system_log
 
@@ -687,7 +688,8 @@ def _legacy_row(entry_id: str, time_ms: int) -> dict[str, Any]:
 
 
 def test_collector_deduplicates_per_source_across_pages() -> None:
-    collector = EntryCollector(since_ms=1_700_000_000_000, until_ms=1_700_000_009_000)
+    since_ms, until_ms = 1_700_000_000_000, 1_700_000_009_000
+    collector = OrderedCollector([Source.EVENT, Source.ALARM], since_ms=since_ms, until_ms=until_ms)
     first = [_legacy_row("a", 1_700_000_005_000), _legacy_row("b", 1_700_000_004_000)]
     second = [
         _legacy_row("b", 1_700_000_004_000),  # overlapping page
@@ -696,20 +698,23 @@ def test_collector_deduplicates_per_source_across_pages() -> None:
         _legacy_row("e", 1_699_999_999_999),  # before the window
         {"_id": "f"},  # no time: unusable
     ]
-    assert collector.add(first, Source.EVENT) == 2
-    assert collector.add(second, Source.EVENT) == 2
-    assert collector.add([_legacy_row("a", 1_700_000_005_000)], Source.ALARM) == 1
-    assert len(collector) == 5
-    entries = collector.entries()
-    assert [(e.id, e.source) for e in entries] == [
-        ("c", Source.EVENT),
-        ("b", Source.EVENT),
+    assert collector.add_page(first, Source.EVENT) == 2
+    assert collector.add_page(second, Source.EVENT) == 2
+    assert collector.add_page([_legacy_row("a", 1_700_000_005_000)], Source.ALARM) == 1
+    assert [(e.id, e.source) for e in collector.remaining()] == [
+        ("d", Source.EVENT),
         ("a", Source.ALARM),
         ("a", Source.EVENT),
-        ("d", Source.EVENT),
+        ("b", Source.EVENT),
+        ("c", Source.EVENT),
     ]
-    collector.discard(Source.EVENT)
-    assert [(e.id, e.source) for e in collector.entries()] == [("a", Source.ALARM)]
+    discarding = OrderedCollector(
+        [Source.EVENT, Source.ALARM], since_ms=since_ms, until_ms=until_ms
+    )
+    discarding.add_page(first, Source.EVENT)
+    discarding.add_page([_legacy_row("a", 1_700_000_005_000)], Source.ALARM)
+    discarding.discard(Source.EVENT)
+    assert [(e.id, e.source) for e in discarding.remaining()] == [("a", Source.ALARM)]
 
 
 def test_collector_equals_normalising_everything_at_once() -> None:
@@ -719,14 +724,18 @@ def test_collector_equals_normalising_everything_at_once() -> None:
         Source.SYSTEM_LOG: generate_system_log(900, seed=5, end=end)[::-1],
         Source.IPS: generate_ips_events(300, seed=5, end=end)[::-1],
     }
-    collector = EntryCollector()
+    collector = OrderedCollector(rows)
+    collected: list[LogEntry] = []
     reference: list[LogEntry] = []
     for source, items in rows.items():
         for start in range(0, len(items), 700):
-            collector.add(items[start : start + 700], source)
+            collector.add_page(items[start : start + 700], source)
+            collected += collector.ready()
+        collector.finish(source)
         reference += normalize_entries(items, source)
-    reference.sort(key=attrgetter("time_ms", "source", "id"))
-    assert collector.entries() == reference
+    collected += collector.remaining()
+    sort_newest_first(reference)
+    assert collected == reference
 
 
 @settings(max_examples=200, deadline=None)

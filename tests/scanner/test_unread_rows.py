@@ -8,7 +8,8 @@ from typing import Any
 from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.scanner.engine import analyze
 from custom_components.unifi_scanner.scanner.models import SkippedRows, Source
-from custom_components.unifi_scanner.scanner.normalize import EntryCollector, normalize_system_log
+from custom_components.unifi_scanner.scanner.normalize import normalize_system_log
+from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
 from custom_components.unifi_scanner.scanner.render import (
     render_html,
     render_markdown,
@@ -46,7 +47,7 @@ def legacy(number: int, **overrides: Any) -> dict[str, Any]:
 
 
 def test_the_collector_counts_what_it_cannot_use_per_source() -> None:
-    collector = EntryCollector()
+    collector = OrderedCollector([Source.SYSTEM_LOG, Source.EVENT])
     first = v2(1)
     page = [
         first,
@@ -56,10 +57,10 @@ def test_the_collector_counts_what_it_cannot_use_per_source() -> None:
         v2(1, message="Something else entirely"),  # the same id, other content
         "not even a mapping",
     ]
-    collector.add(page, Source.SYSTEM_LOG)  # type: ignore[arg-type]
+    collector.add_page(page, Source.SYSTEM_LOG)  # type: ignore[arg-type]
     events = [legacy(1), legacy(2, _id=""), legacy(3, time="soon", datetime=None)]
-    collector.add(events, Source.EVENT)
-    assert len(collector) == 2
+    collector.add_page(events, Source.EVENT)
+    assert collector.held == 2
     assert collector.skipped() == {
         Source.EVENT: SkippedRows(unreadable=2),
         Source.SYSTEM_LOG: SkippedRows(unreadable=3, conflicting=1),
@@ -69,9 +70,9 @@ def test_the_collector_counts_what_it_cannot_use_per_source() -> None:
 
 
 def test_a_repeat_outside_the_window_is_not_compared() -> None:
-    collector = EntryCollector(since_ms=BASE_MS + 10)
-    collector.add([v2(1), v2(1, message="changed"), v2(20), v2(20)], Source.SYSTEM_LOG)
-    assert len(collector) == 1
+    collector = OrderedCollector([Source.SYSTEM_LOG], since_ms=BASE_MS + 10)
+    collector.add_page([v2(1), v2(1, message="changed"), v2(20), v2(20)], Source.SYSTEM_LOG)
+    assert len(collector.remaining()) == 1
     assert collector.skipped() == {}
 
 

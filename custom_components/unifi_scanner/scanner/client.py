@@ -360,7 +360,7 @@ class UnifiClient(UnifiTransport):
         """One collection of ``[since, until]`` (``until`` defaults to now), read as iterated.
 
         ``rows`` are extra raw rows merged into the stream (stream-only rows the caller kept),
-        each normalised on its own, without window, as ``normalize.with_rows`` does. Awaiting
+        each normalised on its own, without window or repeat check. Awaiting
         the collection (``await client.collect(since)``) probes the capabilities (once per
         client) so they are known before the first batch; iterating it does so by itself. No
         page is requested before the iteration starts.

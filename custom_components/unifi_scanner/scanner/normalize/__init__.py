@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from .build import _FAST_ENTRY, _FAST_THREAT, _fast_entry, _fast_threat, _slow_entry, _slow_threat
 from .collector import (
-    EntryCollector,
     gc_paused,
     normalize_entries,
     sort_entries,
     sort_newest_first,
-    with_rows,
 )
 from .devices import normalize_device, normalize_health
 from .fields import template_fields
@@ -26,7 +24,6 @@ from .system_log import normalize_system_log
 __all__ = [
     "_FAST_ENTRY",
     "_FAST_THREAT",
-    "EntryCollector",
     "_fast_entry",
     "_fast_threat",
     "_slow_entry",
@@ -41,5 +38,4 @@ __all__ = [
     "sort_entries",
     "sort_newest_first",
     "template_fields",
-    "with_rows",
 ]

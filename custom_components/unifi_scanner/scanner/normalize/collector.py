@@ -1,8 +1,7 @@
 """Normalise whole pages: dispatch by source, drop repeats, keep a window, sort.
 
-``EntryCollector`` keeps a whole collection and sorts it at the end. ``OrderedCollector`` hands
-a collection over in exact descending order while it is being read, holding about a page per
-source, so a backlog of any size goes through in flat memory.
+``OrderedCollector`` hands a collection over newest first while it is being read, holding about
+a page per source, so a backlog of any size goes through in flat memory.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from .legacy import _legacy
 from .system_log import _system_log
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
 
 def _ips(item: Mapping[str, Any], _source: Source) -> LogEntry | None:
@@ -171,79 +170,6 @@ def _sort_ties(entries: list[LogEntry]) -> None:
     entries[start : last + 1] = sorted(entries[start : last + 1], key=_tie_key)
 
 
-def with_rows(
-    entries: Sequence[LogEntry], rows: Iterable[tuple[Source, Mapping[str, Any]]]
-) -> tuple[LogEntry, ...]:
-    """Return ``entries`` with kept raw rows (stream-only ones) normalised in, in entry order."""
-    merged = list(entries)
-    for source, row in rows:
-        merged += normalize_entries((row,), source)
-    sort_entries(merged)
-    return tuple(merged)
-
-
-class EntryCollector:
-    """Normalise one collection page by page, keeping only the entries.
-
-    The client hands over each page as it arrives and drops it afterwards, so memory holds one
-    page of gateway dicts plus compact entries, never the whole backlog. Ids are unique only
-    within a source (pages may overlap), so each source has its own set of seen ids; entries
-    outside ``[since_ms, until_ms]`` are dropped. Rows that cannot be used are counted.
-    """
-
-    __slots__ = ("_entries", "_seen", "_since_ms", "_skipped", "_until_ms")
-
-    def __init__(self, *, since_ms: int | None = None, until_ms: int | None = None) -> None:
-        """Collect entries inside the window (both ends inclusive, open when None)."""
-        self._since_ms: float = -inf if since_ms is None else since_ms
-        self._until_ms: float = inf if until_ms is None else until_ms
-        self._entries: dict[Source, list[LogEntry]] = {}
-        self._seen: dict[Source, dict[str, int | None]] = {}
-        self._skipped: dict[Source, list[int]] = {}
-
-    def add(self, items: Iterable[Mapping[str, Any]], source: Source) -> int:
-        """Normalise one page of ``source`` with the collector paused; return entries kept."""
-        out = self._entries.setdefault(source, [])
-        before = len(out)
-        with gc_paused():
-            _normalize_into(
-                items,
-                source,
-                self._seen.setdefault(source, {}),
-                out,
-                self._since_ms,
-                self._until_ms,
-                self._skipped.setdefault(source, [0, 0]),
-            )
-        return len(out) - before
-
-    def discard(self, source: Source) -> None:
-        """Forget everything collected from ``source`` (it failed part-way)."""
-        self._entries.pop(source, None)
-        self._seen.pop(source, None)
-        self._skipped.pop(source, None)
-
-    def skipped(self) -> dict[Source, SkippedRows]:
-        """Per source with any, the rows that could not be used."""
-        return {
-            source: SkippedRows(unreadable=unreadable, conflicting=conflicting)
-            for source, (unreadable, conflicting) in sorted(self._skipped.items())
-            if unreadable or conflicting
-        }
-
-    def __len__(self) -> int:
-        """Entries kept so far."""
-        return sum(map(len, self._entries.values()))
-
-    def entries(self) -> list[LogEntry]:
-        """Every kept entry, sorted by (time, source, id)."""
-        merged: list[LogEntry] = []
-        for source in sorted(self._entries):
-            merged += self._entries[source]
-        sort_entries(merged)
-        return merged
-
-
 def _age(entry: LogEntry) -> int:
     """Sort key that makes a list held newest first ascending, for ``bisect``."""
     return -entry.time_ms
@@ -313,7 +239,7 @@ class OrderedCollector:
     stays safe.
 
     Extra rows (stream-only rows the caller kept) are one more input, complete from the start:
-    each is normalised on its own, as ``with_rows`` does, without window or repeat check.
+    each is normalised on its own, without window or repeat check.
     """
 
     __slots__ = (
