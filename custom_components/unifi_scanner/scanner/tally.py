@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 type Subject = tuple[str | None, str | None, str | None]
 
 
-def _before(entry: LogEntry, other: LogEntry) -> bool:
-    """Tell whether ``entry`` comes first in collection order."""
+def comes_before(entry: LogEntry, other: LogEntry) -> bool:
+    """Tell whether ``entry`` comes first in collection order (``collection_key``)."""
     if entry.time_ms != other.time_ms:
         return entry.time_ms < other.time_ms
     return (entry.source, entry.id) < (other.source, other.id)
@@ -68,29 +68,33 @@ class Tally:
         self.count += 1
         moment = entry.time_ms
         first = self.first
-        if moment < first.time_ms or (moment == first.time_ms and _before(entry, first)):
+        if moment < first.time_ms or (moment == first.time_ms and comes_before(entry, first)):
             self.first = entry
         last = self.last
-        if moment > last.time_ms or (moment == last.time_ms and _before(entry, last)):
+        if moment > last.time_ms or (moment == last.time_ms and comes_before(entry, last)):
             self.last = entry
         self.keys.add(entry.key)
         if self.actors is not None:
             self.actors.add(site_actor(entry))
         if self.admins is not None:
             self.admins.add(admin_name(entry))
-        if entry.device_name and ((named := self.named_device) is None or _before(named, entry)):
+        if entry.device_name and (
+            (named := self.named_device) is None or comes_before(named, entry)
+        ):
             self.named_device, self.device_name = entry, entry.device_name
-        if entry.client_name and ((named := self.named_client) is None or _before(named, entry)):
+        if entry.client_name and (
+            (named := self.named_client) is None or comes_before(named, entry)
+        ):
             self.named_client, self.client_name = entry, entry.client_name
 
     def merge(self, other: Tally) -> Tally:
         """Fold ``other`` in (the two never share an entry); return self."""
         self.count += other.count
-        if _before(other.first, self.first):
+        if comes_before(other.first, self.first):
             self.first = other.first
         last, theirs = self.last, other.last
         if theirs.time_ms > last.time_ms or (
-            theirs.time_ms == last.time_ms and _before(theirs, last)
+            theirs.time_ms == last.time_ms and comes_before(theirs, last)
         ):
             self.last = theirs
         self.keys |= other.keys
@@ -99,11 +103,11 @@ class Tally:
         if self.admins is not None and other.admins is not None:
             self.admins |= other.admins
         if other.named_device is not None and (
-            self.named_device is None or _before(self.named_device, other.named_device)
+            self.named_device is None or comes_before(self.named_device, other.named_device)
         ):
             self.named_device, self.device_name = other.named_device, other.device_name
         if other.named_client is not None and (
-            self.named_client is None or _before(self.named_client, other.named_client)
+            self.named_client is None or comes_before(self.named_client, other.named_client)
         ):
             self.named_client, self.client_name = other.named_client, other.client_name
         return self

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from .addresses import is_internal
 from .catalogue import EngineRule
 from .models import Finding, Severity, ThreatGroup, ThreatSource, ThreatSummary
+from .tally import comes_before
 from .threat_catalogue import Outcome
 
 if TYPE_CHECKING:
@@ -102,12 +103,6 @@ _CYBERSECURE_FIRST = CYBERSECURE_IDS.start
 _CYBERSECURE_END = CYBERSECURE_IDS.stop
 
 
-def _before(entry: LogEntry, other: LogEntry) -> bool:
-    if entry.time_ms != other.time_ms:
-        return entry.time_ms < other.time_ms
-    return (entry.source, entry.id) < (other.source, other.id)
-
-
 class ThreatTally:
     """The threat picture of a scan, gathered one alert at a time in any order.
 
@@ -141,9 +136,9 @@ class ThreatTally:
             )
         else:
             group.rank = min(group.rank, rank)
-            if _before(entry, group.first):
+            if comes_before(entry, group.first):
                 group.first = entry
-            if not _before(entry, group.last):
+            if not comes_before(entry, group.last):
                 group.last = entry
             if outcome.rank < group.outcome.rank:
                 group.outcome = outcome
