@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -144,7 +143,6 @@ def _entry(key: str, message: str = "", **raw: str) -> LogEntry:
         source=Source.EVENT,
         id="1",
         key=key,
-        time=datetime(2025, 1, 1, tzinfo=UTC),
         time_ms=1_735_689_600_000,
         message=message,
         raw=raw,

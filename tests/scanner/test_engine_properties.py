@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.scanner.engine import Thresholds, analyze
 from custom_components.unifi_scanner.scanner.models import (
+    LATEST_MS,
     Analysis,
     Device,
     HealthSubsystem,
@@ -76,8 +77,7 @@ entries = st.builds(
     source=st.sampled_from(Source),
     id=st.text(max_size=2),
     key=st.sampled_from(KEYS) | short_text,
-    time=st.datetimes(timezones=st.just(UTC)),
-    time_ms=times | st.integers(-(2**63), 2**63),
+    time_ms=times | st.integers(1, LATEST_MS),  # the normalisers' range (see LogEntry)
     message=st.sampled_from(["WAN iface [eth8] transition to state [inactive]", ""]) | short_text,
     subsystem=st.none() | short_text,
     device_mac=st.none() | macs,

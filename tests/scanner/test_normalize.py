@@ -366,7 +366,6 @@ def test_fast_construction_equals_the_constructor() -> None:
         Source.EVENT,
         "id1",
         "EVT_WU_Connected",
-        datetime(2020, 4, 24, tzinfo=UTC),
         1587686400000,
         "msg",
         "wlan",
@@ -746,9 +745,8 @@ def test_collector_equals_normalising_everything_at_once() -> None:
     )
 )
 def test_sort_entries_orders_by_time_source_and_id(keys: list[tuple[int, Source, str]]) -> None:
-    moment = datetime(2025, 1, 1, tzinfo=UTC)
     entries = [
-        LogEntry(source=source, id=entry_id, key="", time=moment, time_ms=time_ms, message=str(n))
+        LogEntry(source=source, id=entry_id, key="", time_ms=time_ms, message=str(n))
         for n, (time_ms, source, entry_id) in enumerate(keys)
     ]
     expected = sorted(entries, key=attrgetter("time_ms", "source", "id"))

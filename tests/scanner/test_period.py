@@ -87,7 +87,7 @@ def ident(source: Source, number: int) -> str:
 
 def entry(source: Source, row: int, number: int, time_ms: int) -> LogEntry:
     """Return the ``row``-th pooled entry of ``source`` as id ``number`` at ``time_ms``."""
-    return replace(POOLS[source][row], id=ident(source, number), time_ms=time_ms, time=at(time_ms))
+    return replace(POOLS[source][row], id=ident(source, number), time_ms=time_ms)
 
 
 def reported(entries: Iterable[LogEntry]) -> list[Reported]:

@@ -67,7 +67,7 @@ def at(ms: int) -> datetime:
 
 
 def retimed(entry: LogEntry, time_ms: int) -> LogEntry:
-    return replace(entry, time_ms=time_ms, time=at(time_ms))
+    return replace(entry, time_ms=time_ms)
 
 
 # --- rows from the simulator, normalised as every source that carries them --------------------
@@ -154,9 +154,7 @@ messages = st.sampled_from(["", "it happened", "it happened again"])
 
 def template(key: str, **fields: Any) -> LogEntry:
     """Build an entry without source, id or time yet (a burst gives it those)."""
-    return LogEntry(
-        source=Source.EVENT, id="", key=key, time=at(BASE_MS), time_ms=BASE_MS, **fields
-    )
+    return LogEntry(source=Source.EVENT, id="", key=key, time_ms=BASE_MS, **fields)
 
 
 def _login(key: str, admin: str, ip: str | None, shape: str, client_name: str | None) -> LogEntry:
@@ -325,7 +323,7 @@ def bursts(draw: st.DrawFn) -> list[LogEntry]:
         emitting = draw(st.lists(st.sampled_from(sources), min_size=1, max_size=3))
         for source in emitting:
             time_ms = start + index * step + (0 if exact else draw(jitters))
-            entry = replace(base, source=source, time_ms=time_ms, time=at(time_ms))
+            entry = replace(base, source=source, time_ms=time_ms)
             # Fields the finding's words show, so which entry is "last" (and which name is
             # the newest present) is visible.
             raw = {**base.raw, "port": draw(st.integers(1, 3))}
@@ -519,7 +517,6 @@ def loop(source: Source, seconds: float, port: int, entry_id: str) -> LogEntry:
         source=source,
         id=entry_id,
         key="EVT_SW_LoopDetected",
-        time=at(time_ms),
         time_ms=time_ms,
         message="loop",
         device_mac=SWITCH,
@@ -610,7 +607,6 @@ def logged(entry_id: str, seconds: float, admin: str, ip: str | None = None) -> 
         source=Source.EVENT,
         id=entry_id,
         key="EVT_AD_LoginFailed",
-        time=at(time_ms),
         time_ms=time_ms,
         message="",
         ip=ip,
@@ -624,7 +620,6 @@ def gateway(entry_id: str, seconds: float, key: str, name: str, message: str = "
         source=Source.EVENT,
         id=entry_id,
         key=key,
-        time=at(time_ms),
         time_ms=time_ms,
         message=message,
         device_mac=GATEWAYS[0],
@@ -717,7 +712,6 @@ def _fresh_page(start: int, size: int, step_ms: int) -> list[LogEntry]:
             _Tracked(
                 source=sources[number % 3],
                 id=f"{number:06d}",
-                time=at(time_ms),
                 time_ms=time_ms,
                 message="",
                 raw={"port": number % 5},

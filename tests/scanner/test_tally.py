@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hypothesis import given, settings
@@ -24,7 +23,6 @@ def _entry(number: int, source: Source, offset: int, name: str | None, admin: st
         source=source,
         id=f"{number:04d}",
         key=f"EVT_{number % 3}",
-        time=datetime.fromtimestamp(time_ms / 1000, UTC),
         time_ms=time_ms,
         message="m",
         device_name=name,

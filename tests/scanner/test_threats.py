@@ -262,7 +262,6 @@ def test_entries_without_threat_details_are_ignored() -> None:
         source=Source.EVENT,
         id="1",
         key="EVT_IPS_IpsAlert",
-        time=NOW,
         time_ms=int(NOW.timestamp() * 1000),
         message="IPS Alert",
     )

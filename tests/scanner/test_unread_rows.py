@@ -7,7 +7,7 @@ from typing import Any
 
 from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.scanner.engine import analyze
-from custom_components.unifi_scanner.scanner.models import SkippedRows, Source
+from custom_components.unifi_scanner.scanner.models import LATEST_MS, SkippedRows, Source
 from custom_components.unifi_scanner.scanner.normalize import normalize_system_log
 from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
 from custom_components.unifi_scanner.scanner.render import (
@@ -67,6 +67,33 @@ def test_the_collector_counts_what_it_cannot_use_per_source() -> None:
     }
     collector.discard(Source.EVENT)
     assert Source.EVENT not in collector.skipped()
+
+
+def test_times_no_date_can_show_are_unreadable_rows() -> None:
+    """Beyond 9999-12-31, in milliseconds, strings or ISO text: skipped and counted."""
+    collector = OrderedCollector([Source.SYSTEM_LOG, Source.EVENT, Source.IPS])
+    last = LATEST_MS
+    collector.add_page(
+        [v2(1, timestamp=last), v2(2, timestamp=last + 1), v2(3, timestamp=str(last + 1))],
+        Source.SYSTEM_LOG,
+    )
+    collector.add_page(
+        [
+            legacy(4, time=10**20),
+            legacy(6, time=None, datetime="9999-12-31T23:00:00-05:00"),
+            legacy(7, time=None, datetime="9999-12-31T23:59:59.999+00:00"),
+        ],
+        Source.EVENT,
+    )
+    collector.add_page([legacy(8, time=None, timestamp=10**19)], Source.IPS)
+    kept = collector.remaining()
+    assert sorted(entry.id for entry in kept) == [f"{1:024x}", f"{7:024x}"]
+    assert {entry.time for entry in kept} == {datetime(9999, 12, 31, 23, 59, 59, 999000, UTC)}
+    assert collector.skipped() == {
+        Source.SYSTEM_LOG: SkippedRows(unreadable=2),
+        Source.EVENT: SkippedRows(unreadable=2),
+        Source.IPS: SkippedRows(unreadable=1),
+    }
 
 
 def test_a_repeat_outside_the_window_is_not_compared() -> None:

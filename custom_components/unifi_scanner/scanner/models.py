@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from datetime import datetime
 
 
 class Source(StrEnum):
@@ -120,6 +120,11 @@ class Threat:
     """Inbound (from outside to the site), outbound (the reverse), or None when unknown."""
 
 
+# The newest millisecond a ``datetime`` can show (9999-12-31 23:59:59.999 UTC).
+LATEST_MS: Final = 253_402_300_799_999
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LogEntry:
     """One occurrence from any source, normalised.
@@ -129,13 +134,13 @@ class LogEntry:
     ``raw`` is the gateway item as received: rule conditions read its top-level scalars,
     ``normalize.template_fields`` and ``subjects.role_name`` its v2 parameter roles and threat
     groups. A scan keeps an entry only while its page is analysed (and a finding its newest),
-    so the item is not copied or trimmed.
+    so the item is not copied or trimmed. ``time_ms`` is within what ``datetime`` can show
+    (``LATEST_MS``; the normalisers skip a row that is not).
     """
 
     source: Source
     id: str
     key: str
-    time: datetime
     time_ms: int
     message: str
     subsystem: str | None = None
@@ -146,6 +151,15 @@ class LogEntry:
     ip: str | None = None
     threat: Threat | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def time(self) -> datetime:
+        """When it happened, in UTC.
+
+        Computed when asked: a scan shows the times of a few entries per finding, while a
+        stored ``datetime`` per entry cost an object and about 20 ms per 100 000 entries.
+        """
+        return _EPOCH + timedelta(milliseconds=self.time_ms)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

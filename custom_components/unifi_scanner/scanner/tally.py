@@ -78,12 +78,15 @@ class Tally:
             self.actors.add(site_actor(entry))
         if self.admins is not None:
             self.admins.add(admin_name(entry))
+        # Entries mostly arrive newest first, so an older one is turned away on its time alone.
         if entry.device_name and (
-            (named := self.named_device) is None or comes_before(named, entry)
+            (named := self.named_device) is None
+            or (named.time_ms <= moment and comes_before(named, entry))
         ):
             self.named_device, self.device_name = entry, entry.device_name
         if entry.client_name and (
-            (named := self.named_client) is None or comes_before(named, entry)
+            (named := self.named_client) is None
+            or (named.time_ms <= moment and comes_before(named, entry))
         ):
             self.named_client, self.client_name = entry, entry.client_name
 

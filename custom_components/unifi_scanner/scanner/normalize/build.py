@@ -17,7 +17,6 @@ from custom_components.unifi_scanner.scanner.models import LogEntry, Source, Thr
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from datetime import datetime
 
     from custom_components.unifi_scanner.scanner.models import Direction
 
@@ -25,7 +24,6 @@ _ENTRY_FIELDS = (
     "source",
     "id",
     "key",
-    "time",
     "time_ms",
     "message",
     "subsystem",
@@ -64,7 +62,6 @@ class _EntryDraft:
         source: Source,
         entry_id: str,
         key: str,
-        time: datetime,
         time_ms: int,
         message: str,
         subsystem: str | None,
@@ -79,7 +76,6 @@ class _EntryDraft:
         self.source = source
         self.id = entry_id
         self.key = key
-        self.time = time
         self.time_ms = time_ms
         self.message = message
         self.subsystem = subsystem
@@ -142,7 +138,6 @@ def _fast_entry(  # noqa: PLR0913, PLR0917
     source: Source,
     entry_id: str,
     key: str,
-    time: datetime,
     time_ms: int,
     message: str,
     subsystem: str | None,
@@ -159,7 +154,6 @@ def _fast_entry(  # noqa: PLR0913, PLR0917
         source,
         entry_id,
         key,
-        time,
         time_ms,
         message,
         subsystem,

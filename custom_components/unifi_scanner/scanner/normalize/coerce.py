@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from math import isfinite
 from typing import Any
 
+from custom_components.unifi_scanner.scanner.models import LATEST_MS
+
 # Values below this are seconds, not milliseconds (1e11 ms is 1973; 1e11 s is year 5138).
 _MS_THRESHOLD = 100_000_000_000
 
 _SKIP = (TypeError, ValueError, AttributeError, KeyError, OverflowError, OSError)
-
-_fromtimestamp = datetime.fromtimestamp
 
 
 def _text(value: Any) -> str | None:
@@ -75,7 +75,9 @@ def _ms(value: Any) -> int | None:
     number = value if type(value) is int else _int(value)
     if number is None or number <= 0:
         return None
-    return number if number >= _MS_THRESHOLD else number * 1000
+    if number < _MS_THRESHOLD:
+        number *= 1000
+    return number if number <= LATEST_MS else None
 
 
 def _iso_ms(value: Any) -> int | None:
@@ -88,4 +90,5 @@ def _iso_ms(value: Any) -> int | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp() * 1000)
+    ms = int(parsed.timestamp() * 1000)
+    return ms if 0 < ms <= LATEST_MS else None

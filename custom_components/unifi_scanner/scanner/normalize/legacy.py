@@ -6,14 +6,13 @@ The hot path: it runs once per log item, so it does plain dict look-ups only and
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from custom_components.unifi_scanner.scanner.addresses import is_internal
-from custom_components.unifi_scanner.scanner.models import LogEntry, Source, Threat
+from custom_components.unifi_scanner.scanner.models import LATEST_MS, LogEntry, Source, Threat
 
 from .build import _make_entry, _make_threat
-from .coerce import _MS_THRESHOLD, _SKIP, _fromtimestamp, _int, _iso_ms, _ms, _text
+from .coerce import _MS_THRESHOLD, _SKIP, _int, _iso_ms, _ms, _text
 from .judgement import BLOCKED_ACTIONS, direction, judged_severity
 
 if TYPE_CHECKING:
@@ -89,7 +88,7 @@ def _legacy(item: Mapping[str, Any], source: Source) -> LogEntry | None:  # noqa
     if type(entry_id) is not str or not entry_id:
         return None
     ms = get("time")
-    if type(ms) is not int or ms < _MS_THRESHOLD:
+    if type(ms) is not int or not _MS_THRESHOLD <= ms <= LATEST_MS:
         ms = _ms(ms)
         if ms is None:
             if source is Source.IPS:
@@ -139,7 +138,6 @@ def _legacy(item: Mapping[str, Any], source: Source) -> LogEntry | None:  # noqa
         source,
         entry_id,
         key,
-        _fromtimestamp(ms / 1000, UTC),
         ms,
         message,
         subsystem,

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from custom_components.unifi_scanner.scanner.addresses import is_internal
-from custom_components.unifi_scanner.scanner.models import LogEntry, Source, Threat
+from custom_components.unifi_scanner.scanner.models import LATEST_MS, LogEntry, Source, Threat
 
 from .build import _make_entry, _make_threat
-from .coerce import _MS_THRESHOLD, _SKIP, _fromtimestamp, _int, _ms, _text
+from .coerce import _MS_THRESHOLD, _SKIP, _int, _ms, _text
 from .judgement import BLOCKED_ACTIONS, direction, judged_severity
 
 if TYPE_CHECKING:
@@ -164,7 +163,7 @@ def _system_log(item: Mapping[str, Any]) -> LogEntry | None:
     if type(entry_id) is not str or not entry_id:
         return None
     ms = get("timestamp")
-    if type(ms) is not int or ms < _MS_THRESHOLD:
+    if type(ms) is not int or not _MS_THRESHOLD <= ms <= LATEST_MS:
         ms = _ms(ms)
         if ms is None:
             ms = _ms(get("time"))
@@ -207,7 +206,6 @@ def _system_log(item: Mapping[str, Any]) -> LogEntry | None:
         Source.SYSTEM_LOG,
         entry_id,
         key,
-        _fromtimestamp(ms / 1000, UTC),
         ms,
         message,
         category if type(category) is str else None,
