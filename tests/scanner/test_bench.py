@@ -31,7 +31,7 @@ def test_bench_prints_the_stage_table() -> None:
         "whole pipeline",
     ):
         assert f"| {stage}" in out
-    assert "x the orjson floor (target <= 1.8x): " in out
+    assert "x the orjson floor, median of the paired runs (target <= 1.8x): " in out
     assert "added peak memory = " in out
     assert "target <= 48 MiB): " in out
 

@@ -100,9 +100,10 @@ class Analyzer:
         unknown = self._unknown
         via = self._via
         oldest = None
+        count = 0
         for entry in entries:
             oldest = entry
-            self._count += 1
+            count += 1
             key = entry.key
             if entry.threat is not None:
                 self._count_variant(entry, self._catalogue.family(entry))
@@ -123,6 +124,7 @@ class Analyzer:
                 self._ignored += 1
             else:
                 route.sink.add(route.rule, entry)
+        self._count += count
         if oldest is not None:  # what the page's entries can no longer repeat is forgotten
             self._threat_dedupe.forget_older(oldest.time_ms)
             for route in self._routes.values():

@@ -2,8 +2,9 @@
 
 A frozen dataclass's ``__init__`` routes every field through ``object.__setattr__``, which made
 construction the largest single cost of normalising a large log. Instead an entry is built as a
-mutable twin with the same slots in the same order, then becomes a real ``LogEntry`` by
-``__class__`` assignment (CPython allows it exactly when the two layouts are identical). Used
+mutable twin with the same slots in the same order, which becomes a real ``LogEntry`` by
+``__class__`` assignment at the end of its ``__init__`` (CPython allows it exactly when the two
+layouts are identical), so one call builds an entry. Used
 only while the models' fields are the ones below and the swap works; otherwise the regular
 constructors run. ``tests/scanner/test_normalize.py`` checks both paths give equal objects.
 """
@@ -53,7 +54,7 @@ _THREAT_FIELDS = (
 
 
 class _EntryDraft:
-    """A mutable ``LogEntry`` with the same slots, filled by plain slot stores."""
+    """A mutable ``LogEntry`` with the same slots: filled by plain stores, then a ``LogEntry``."""
 
     __slots__ = _ENTRY_FIELDS
 
@@ -86,10 +87,11 @@ class _EntryDraft:
         self.ip = ip
         self.threat = threat
         self.raw = raw
+        self.__class__ = LogEntry  # type: ignore[assignment]
 
 
 class _ThreatDraft:
-    """A mutable ``Threat`` with the same slots, filled by plain slot stores."""
+    """A mutable ``Threat`` with the same slots: filled by plain stores, then a ``Threat``."""
 
     __slots__ = _THREAT_FIELDS
 
@@ -122,6 +124,7 @@ class _ThreatDraft:
         self.proto = proto
         self.src_country = src_country
         self.direction = direction
+        self.__class__ = Threat  # type: ignore[assignment]
 
 
 def _slow_entry(*values: Any) -> LogEntry:
@@ -134,86 +137,19 @@ def _slow_threat(*values: Any) -> Threat:
     return Threat(**dict(zip(_THREAT_FIELDS, values, strict=True)))
 
 
-def _fast_entry(  # noqa: PLR0913, PLR0917
-    source: Source,
-    entry_id: str,
-    key: str,
-    time_ms: int,
-    message: str,
-    subsystem: str | None,
-    device_mac: str | None,
-    device_name: str | None,
-    client_mac: str | None,
-    client_name: str | None,
-    ip: str | None,
-    threat: Threat | None,
-    raw: Mapping[str, Any],
-) -> LogEntry:
-    """Build a LogEntry equal to ``_slow_entry``'s without the frozen ``__setattr__``."""
-    entry: Any = _EntryDraft(
-        source,
-        entry_id,
-        key,
-        time_ms,
-        message,
-        subsystem,
-        device_mac,
-        device_name,
-        client_mac,
-        client_name,
-        ip,
-        threat,
-        raw,
-    )
-    entry.__class__ = LogEntry
-    return cast("LogEntry", entry)
-
-
-def _fast_threat(  # noqa: PLR0913, PLR0917
-    signature: str,
-    signature_id: int | None,
-    category: str,
-    action: str,
-    blocked: bool,  # noqa: FBT001 - positional on purpose, like the slots
-    severity: int | None,
-    src_ip: str | None,
-    src_port: int | None,
-    dest_ip: str | None,
-    dest_port: int | None,
-    proto: str | None,
-    src_country: str | None,
-    direction: Direction | None,
-) -> Threat:
-    """Build a Threat equal to ``_slow_threat``'s without the frozen ``__setattr__``."""
-    threat: Any = _ThreatDraft(
-        signature,
-        signature_id,
-        category,
-        action,
-        blocked,
-        severity,
-        src_ip,
-        src_port,
-        dest_ip,
-        dest_port,
-        proto,
-        src_country,
-        direction,
-    )
-    threat.__class__ = Threat
-    return cast("Threat", threat)
+_fast_entry = cast("Callable[..., LogEntry]", _EntryDraft)
+_fast_threat = cast("Callable[..., Threat]", _ThreatDraft)
 
 
 def _swappable(model: type, draft: type, names: tuple[str, ...]) -> bool:
     """Whether ``draft`` instances can become ``model`` instances (same fields, same layout)."""
     if tuple(f.name for f in fields(model)) != names:
         return False
-    probe = draft(*([None] * len(names)))
     try:
-        probe.__class__ = model
+        probe = draft(*([None] * len(names)))
     except TypeError:
         return False
-    return True
+    return type(probe) is model
 
 
 _FAST_ENTRY = _swappable(LogEntry, _EntryDraft, _ENTRY_FIELDS)
