@@ -21,11 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custom_components.unifi_scanner.scanner import client as client_module
-from custom_components.unifi_scanner.scanner.client import NORMALIZE_CHUNK
-from custom_components.unifi_scanner.scanner.exceptions import ScannerResponseError
 from custom_components.unifi_scanner.scanner.models import LogEntry, SkippedRows, Source
 from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
-from tests.scanner.live_support import make_client, modes, watch_pages, with_rows
+from tests.scanner.live_support import make_client, modes, with_rows
 from tests.simulator import GatewaySimulator, Mode
 from tests.simulator import server as simulator_server
 
@@ -432,8 +430,11 @@ def one_request_at_a_time(client: UnifiClient, monkeypatch: pytest.MonkeyPatch) 
 
 
 async def read(collection: Collection) -> list[list[LogEntry]]:
+    """Every list ``digest`` hands over, as it was handed over."""
+    batches: list[list[LogEntry]] = []
     async with collection:
-        return [batch async for batch in collection]
+        await collection.digest(lambda batch: batches.append(list(batch)))
+    return batches
 
 
 def timed(item: Mapping[str, Any]) -> int:
@@ -480,7 +481,7 @@ async def test_batches_come_newest_first_across_every_source(
     switches = sum(a != b for a, b in pairwise(logs))
     assert len(logs) >= 12
     assert switches >= 6
-    assert all(0 < len(batch) <= NORMALIZE_CHUNK for batch in batches)
+    assert all(batches)  # the consumer never gets an empty list
 
 
 async def test_fifty_thousand_entries_are_held_a_few_pages_at_a_time(
@@ -492,10 +493,14 @@ async def test_fifty_thousand_entries_are_held_a_few_pages_at_a_time(
         collection = await client.collect(now - timedelta(hours=6), until=now)
         count = 0
         most_held = 0
+
+        def consume(batch: list[LogEntry]) -> None:
+            nonlocal count, most_held
+            count += len(batch)
+            most_held = max(most_held, collection.collector.held)
+
         async with collection:
-            async for batch in collection:
-                count += len(batch)
-                most_held = max(most_held, collection.collector.held)
+            await collection.digest(consume)
         alarms = len(sim.alarms)
 
     collector = collection.collector
@@ -529,14 +534,17 @@ async def test_rows_arriving_while_paging_are_not_repeated(
         probes = sim.requests[OS_EVENT_PATH]
         changed = recent[2999]  # the last row of the first page, repeated by the second
         entries: list[LogEntry] = []
+
+        def consume(batch: list[LogEntry]) -> None:
+            if not entries:
+                assert sim.requests[OS_EVENT_PATH] == probes + 1  # one page read so far
+                for i in range(400):  # newer than the window: they only shift the pages
+                    sim.append_event("EVT_LU_Connected", at=now + timedelta(seconds=1 + i))
+                changed["msg"] = "changed while paging"
+            entries.extend(batch)
+
         async with collection:
-            async for batch in collection:
-                if not entries:
-                    assert sim.requests[OS_EVENT_PATH] == probes + 1  # one page read so far
-                    for i in range(400):  # newer than the window: they only shift the pages
-                        sim.append_event("EVT_LU_Connected", at=now + timedelta(seconds=1 + i))
-                    changed["msg"] = "changed while paging"
-                entries += batch
+            await collection.digest(consume)
 
     events = [entry for entry in entries if entry.source is Source.EVENT]
     assert {entry.id for entry in events} == expected
@@ -622,61 +630,6 @@ async def test_a_source_answering_404_part_way_is_withdrawn(
     assert Source.IPS not in {entry.source for entry in fetched.entries}
 
 
-async def test_stopping_early_closes_every_page_generator(
-    http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    now = datetime.now(UTC)
-    async with busy_gateway(7000, 1200, now) as sim:
-        client = make_client(sim, http)
-        started, closed = watch_pages(client, monkeypatch)
-        paths = one_request_at_a_time(client, monkeypatch)
-        async with client.collect(now - timedelta(hours=3), until=now) as collection:
-            async for batch in collection:
-                assert batch
-                requests = len(paths)
-                break
-            assert started == set(LOGGED)  # every source said how far back it reaches
-            assert closed == set()
-        assert closed == set(LOGGED)
-        assert len(paths) == requests  # nothing was requested after stopping
-
-        # Without ``async with``: aclose() does the same.
-        started.clear()
-        closed.clear()
-        collection = client.collect(now - timedelta(hours=3), until=now)
-        async for _batch in collection:
-            requests = len(paths)
-            break
-        await collection.aclose()
-        assert closed == started == set(LOGGED)
-        assert len(paths) == requests
-        with pytest.raises(RuntimeError, match="only once"):
-            collection.__aiter__()
-
-
-async def test_an_error_closes_every_page_generator(
-    http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    now = datetime.now(UTC)
-    async with busy_gateway(7000, 0, now) as sim:
-        client = make_client(sim, http)
-        started, closed = watch_pages(client, monkeypatch)
-        collection = await client.collect(now - timedelta(hours=3), until=now)
-        sim.faults.status = 500
-        sim.faults.paths = ("stat/event",)
-        sim.faults.fail_after = 1  # the second page of events fails
-        received: list[LogEntry] = []
-
-        async def consume() -> None:
-            async for batch in collection:
-                received.extend(batch)
-
-        with pytest.raises(ScannerResponseError):
-            await consume()
-        assert received  # the first batches had been handed over
-        assert closed == started == set(LOGGED)
-
-
 async def test_extra_rows_are_streamed_with_the_collection(
     sim: GatewaySimulator, http: aiohttp.ClientSession
 ) -> None:
@@ -697,13 +650,12 @@ async def test_extra_rows_are_streamed_with_the_collection(
     batches = await read(collection)
     fetched = await client.fetch_since(since, until=now)
     assert flat(batches) == entries_newest_first(with_rows(fetched.entries, extra))
-    assert all(len(batch) <= 3000 for batch in batches)
 
 
-async def test_the_event_loop_gets_a_turn_between_pages_and_batches(
+async def test_the_event_loop_gets_a_turn_between_pages(
     http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Decoding, normalising and handing over a batch are separate turns of the loop."""
+    """Without a worker, each page is normalised and handed over in a turn of its own."""
     now = datetime.now(UTC)
     async with busy_gateway(7000, 0, now) as sim:
         client = make_client(sim, http)
@@ -726,15 +678,16 @@ async def test_the_event_loop_gets_a_turn_between_pages_and_batches(
             return add(self, items, source)
 
         monkeypatch.setattr(OrderedCollector, "add", recorded)
+        handed: list[int] = []
         async with collection:
-            handed = [turns async for _batch in collection]
+            await collection.digest(lambda _batch: handed.append(turns))
         stop.set()
         await counter
 
-    # The ticker ran between every two normalised pages and before every batch handed over.
+    # The ticker ran between every two pages; a page's entries are handed over in its turn.
     assert len(normalised) >= 5
     assert all(b > a for a, b in pairwise(normalised))
-    assert not set(handed) & set(normalised)
+    assert set(handed) <= set(normalised)
 
 
 async def test_ips_paging_remembers_only_the_rows_at_its_boundary(

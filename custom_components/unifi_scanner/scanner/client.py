@@ -76,6 +76,11 @@ IPS_PAGE_SIZE: Final = 1000
 MAX_PAGES: Final = 1000
 
 
+async def _on_worker(step: Callable[[], None]) -> None:
+    """Run a large page's digest step on the loop's default executor."""
+    await asyncio.get_running_loop().run_in_executor(None, step)
+
+
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
@@ -357,13 +362,13 @@ class UnifiClient(UnifiTransport):
         until: datetime | None = None,
         rows: Iterable[tuple[Source, Mapping[str, Any]]] = (),
     ) -> Collection:
-        """One collection of ``[since, until]`` (``until`` defaults to now), read as iterated.
+        """One collection of ``[since, until]`` (``until`` defaults to now), read as digested.
 
         ``rows`` are extra raw rows merged into the stream (stream-only rows the caller kept),
-        each normalised on its own, without window or repeat check. Awaiting
-        the collection (``await client.collect(since)``) probes the capabilities (once per
-        client) so they are known before the first batch; iterating it does so by itself. No
-        page is requested before the iteration starts.
+        each normalised on its own, without window or repeat check. Awaiting the collection
+        (``await client.collect(since)``) probes the capabilities (once per client) so they are
+        known before the first batch; ``digest`` does so by itself. No page is requested before
+        ``digest`` starts.
         """
         since = _utc(since)
         until = _utc(until) if until is not None else datetime.now(UTC)
@@ -417,8 +422,7 @@ class UnifiClient(UnifiTransport):
         """
         entries: list[LogEntry] = []
         async with self.collect(since, until=until) as collection:
-            async for batch in collection:
-                entries += batch
+            await collection.digest(entries.extend, offload=_on_worker)
         entries.reverse()
         withdrawn = collection.withdrawn
         if withdrawn:

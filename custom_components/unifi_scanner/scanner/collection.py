@@ -1,8 +1,8 @@
 """One collection of log entries, read page by page and handed over newest first.
 
-``UnifiClient.collect`` builds a ``Collection``: iterating it yields batches of entries (what
-``fetch_since`` gathers); ``digest`` feeds a consumer one page per synchronous step, which is how
-a scan reads a backlog of any size in flat memory without keeping the event loop busy.
+``UnifiClient.collect`` builds a ``Collection``; ``digest`` feeds a consumer one page per
+synchronous step, which is how a scan reads a backlog of any size in flat memory without keeping
+the event loop busy, and what ``fetch_since`` gathers.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ from .normalize import gc_paused
 if TYPE_CHECKING:
     from collections.abc import (
         AsyncGenerator,
-        AsyncIterator,
         Awaitable,
         Callable,
         Generator,
-        Iterator,
         Mapping,
     )
     from datetime import datetime
@@ -33,7 +31,7 @@ if TYPE_CHECKING:
 
 LOGGER = logging.getLogger(__name__)
 
-# Rows normalised between two returns to the event loop when one answer is larger (alarms).
+# A page of more rows than this takes its digest step on a worker thread, when one is offered.
 NORMALIZE_CHUNK: Final = 3000
 
 type Pages = AsyncGenerator[list[dict[str, Any]]]
@@ -42,36 +40,20 @@ type Fetchers = Mapping[Source, Callable[[], Pages]]
 type Prepare = Callable[[], Awaitable[tuple[Capabilities, OrderedCollector, Fetchers, set[Source]]]]
 
 
-def _slices(batch: list[LogEntry]) -> Iterator[list[LogEntry]]:
-    """Cut a batch into parts of at most ``NORMALIZE_CHUNK`` entries (none when it is empty)."""
-    if len(batch) <= NORMALIZE_CHUNK:
-        if batch:
-            yield batch
-        return
-    for start in range(0, len(batch), NORMALIZE_CHUNK):
-        yield batch[start : start + NORMALIZE_CHUNK]
-
-
 class Collection:
     """One collection of log entries, handed over newest first.
 
-    ``async for batch in collection`` yields lists of entries newest first across all sources,
+    ``digest(consume)`` hands ``consume`` lists of entries newest first across all sources,
     each millisecond in collection order ``(source, id)`` (``sort_newest_first``: the order the
-    engine reads a collection in), each batch older than the one before (except entries the
-    gateway delivered out of its own order, see ``out_of_order``); ``digest(consume)`` hands
-    the same entries to ``consume`` page by page instead. Pages are requested only as they are
-    consumed, one request at a time, always from the source whose pages reach least far back,
-    so about a page per source is held at once however large the backlog. A collection is read
-    once; ``async with collection`` (or ``aclose()``) closes the page requests still open when
-    the consumer stops early.
+    engine reads a collection in), each list older than the one before (except entries the
+    gateway delivered out of its own order, see ``out_of_order``). Pages are requested only as
+    they are consumed, one request at a time, always from the source whose pages reach least
+    far back, so about a page per source is held at once however large the backlog. A
+    collection is read once; ``async with collection`` (or ``aclose()``) closes the page
+    requests still open when the consumer fails.
 
-    The event loop is never busy for long. Iterating, a page is decoded in one turn, normalised
-    in the following ones (``NORMALIZE_CHUNK`` rows per turn), and every batch (at most
-    ``NORMALIZE_CHUNK`` entries) is handed over in a turn of its own; ``digest`` takes a large
-    page through one step on a worker thread.
-
-    ``capabilities`` is known once the collection was awaited, entered or iterated;
-    ``unsupported`` and ``skipped`` are final once the iteration has ended.
+    ``capabilities`` is known once the collection was awaited or entered; ``unsupported`` and
+    ``skipped`` are final once ``digest`` has returned.
     """
 
     def __init__(self, *, since: datetime, until: datetime, prepare: Prepare) -> None:
@@ -83,7 +65,7 @@ class Collection:
         self._collector: OrderedCollector | None = None
         self._fetchers: Fetchers = {}
         self._unsupported: set[Source] = set()
-        self._batches: AsyncGenerator[Any] | None = None
+        self._reading: AsyncGenerator[Any] | None = None
 
     async def _prepared(self) -> Self:
         if self._prepare is not None:
@@ -104,7 +86,7 @@ class Collection:
     def capabilities(self) -> Capabilities:
         """What the gateway supports (known once prepared)."""
         if self._capabilities is None:
-            msg = "The collection has not been awaited or iterated yet"
+            msg = "The collection has not been awaited or entered yet"
             raise RuntimeError(msg)
         return self._capabilities
 
@@ -112,7 +94,7 @@ class Collection:
     def collector(self) -> OrderedCollector:
         """The collector behind the stream (its figures: held, remembered, out of order)."""
         if self._collector is None:
-            msg = "The collection has not been awaited or iterated yet"
+            msg = "The collection has not been awaited or entered yet"
             raise RuntimeError(msg)
         return self._collector
 
@@ -136,18 +118,10 @@ class Collection:
         """Sources found unsupported after some of their entries had been handed over."""
         return self.collector.withdrawn
 
-    def __aiter__(self) -> AsyncIterator[list[LogEntry]]:
-        """Start reading; a collection is read once."""
-        if self._batches is not None:
-            msg = "A collection can be read only once"
-            raise RuntimeError(msg)
-        batches = self._batches = self._read()
-        return batches
-
     async def aclose(self) -> None:
         """Stop reading: close every page request still open."""
-        if self._batches is not None:
-            await self._batches.aclose()
+        if self._reading is not None:
+            await self._reading.aclose()
 
     async def __aenter__(self) -> Self:
         """Prepare the collection; leaving the block closes it."""
@@ -182,31 +156,6 @@ class Collection:
                 yield source, page
                 del page
 
-    async def _read(self) -> AsyncGenerator[list[LogEntry]]:
-        collector = (await self._prepared()).collector
-        pages = self._pages()
-        async with aclosing(pages):
-            async for source, page in pages:
-                for start in range(0, len(page), NORMALIZE_CHUNK):
-                    await asyncio.sleep(0)  # the page was decoded in the turn that just ended
-                    chunk = (
-                        page
-                        if len(page) <= NORMALIZE_CHUNK
-                        else page[start : start + NORMALIZE_CHUNK]
-                    )
-                    collector.add(chunk, source)
-                    del chunk
-                del page
-                collector.end_page(source)
-                await asyncio.sleep(0)  # the last chunk was normalised in the turn that ended
-                for batch in _slices(collector.ready()):
-                    await asyncio.sleep(0)
-                    yield batch
-        for batch in _slices(collector.remaining()):
-            await asyncio.sleep(0)
-            yield batch
-        self._log_end(collector)
-
     async def digest(
         self,
         consume: Callable[[list[LogEntry]], object],
@@ -222,7 +171,7 @@ class Collection:
         Home Assistant's heap, well over 100 ms each). A page of more than ``offload_above``
         rows takes that step through ``offload`` (a worker thread), a smaller one on the loop.
         """
-        if self._batches is not None:
+        if self._reading is not None:
             msg = "A collection can be read only once"
             raise RuntimeError(msg)
         collector = (await self._prepared()).collector
@@ -241,7 +190,7 @@ class Collection:
                     page.clear()  # its rows are freed here, not by whoever drops the list
 
         pages = self._pages()
-        self._batches = pages  # closed by aclose(), like the batches of an iteration
+        self._reading = pages  # closed by aclose()
         async with aclosing(pages):
             async for source, page in pages:
                 await asyncio.sleep(0)  # the page was decoded in the turn that just ended
