@@ -7,6 +7,7 @@ added by hand: the list follows the last report and the user's mutes and acknowl
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from homeassistant.components.todo import TodoItem, TodoListEntity
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import UnifiScannerCoordinator
     from .data import UnifiScannerConfigEntry
     from .scanner.models import Finding
 
@@ -46,25 +46,30 @@ async def async_setup_entry(
     )
 
 
-# What an item is made of: the finding's id and the texts it shows.
-type _ItemKey = tuple[str, str, str, tuple[str, ...]]
-
-
 def todo_item(finding: Finding) -> TodoItem:
-    """Describe a finding as a to-do item; gateway text made inert like everywhere else.
+    """Describe a finding as a to-do item; an unchanged finding's item is made once.
+
+    Home Assistant reads the list at every state write, and each live announcement writes it;
+    escaping every open finding each time cost about 50 ms with 2 000 of them.
+    """
+    return _item(finding.finding_id, finding.title, finding.explanation, finding.remediation[:1])
+
+
+@lru_cache(maxsize=4096)
+def _item(uid: str, title: str, explanation: str, remediation: tuple[str, ...]) -> TodoItem:
+    """Make an item from what it shows, gateway text made inert like everywhere else.
 
     The frontend shows an item's description as Markdown, so the description is escaped as
     Markdown too: a hostile host name must not become a link or an image there.
     """
-    parts = (finding.explanation, *finding.remediation[:1])
     description = "\n\n".join(
         neutralize_templates(escaped)
-        for part in parts
+        for part in (explanation, *remediation)
         if (escaped := escape_markdown(part, max_len=DESCRIPTION_PART_MAX))
     )
     return TodoItem(
-        uid=finding.finding_id,
-        summary=inert(finding.title, max_len=200),
+        uid=uid,
+        summary=inert(title, max_len=200),
         status=TodoItemStatus.NEEDS_ACTION,
         description=description or None,
     )
@@ -82,33 +87,10 @@ class UnifiScannerTodoList(UnifiScannerEntity, TodoListEntity):
         """The list stays usable while the gateway is unreachable: it is the last report's."""
         return self.coordinator.data is not None
 
-    def __init__(
-        self, *, coordinator: UnifiScannerCoordinator, description: EntityDescription
-    ) -> None:
-        """Start with no item made yet."""
-        super().__init__(coordinator=coordinator, description=description)
-        self._made: dict[_ItemKey, TodoItem] = {}
-
     @property
     def todo_items(self) -> list[TodoItem]:
-        """The open findings, most urgent first.
-
-        Home Assistant reads the list at every state write, and a live announcement writes the
-        state; escaping every open finding each time cost about 50 ms with 2 000 of them, so an item
-        is made again only when its text changed.
-        """
-        made = self._made
-        fresh: dict[_ItemKey, TodoItem] = {}
-        items: list[TodoItem] = []
-        for finding in self.coordinator.quieter.open_findings():
-            key = (finding.finding_id, finding.title, finding.explanation, finding.remediation[:1])
-            item = made.get(key) or fresh.get(key)
-            if item is None:
-                item = todo_item(finding)
-            fresh[key] = item
-            items.append(item)
-        self._made = fresh
-        return items
+        """The open findings, most urgent first."""
+        return [todo_item(finding) for finding in self.coordinator.quieter.open_findings()]
 
     async def async_update_todo_item(self, item: TodoItem) -> None:
         """Acknowledge the finding of an item ticked off; other edits change nothing."""
