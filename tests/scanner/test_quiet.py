@@ -81,6 +81,12 @@ def test_the_id_follows_rule_and_subject_only() -> None:
     assert by_ip.finding_id == make_finding_id("device_offline", "10.0.0.5")
     hostile = finding(subject_mac=None, subject_name="\ud800 lone surrogate")
     assert hostile.finding_id.startswith("device_offline.")
+    # The id is made with the finding: a copy with another subject is named again.
+    moved = replace(one, subject_mac="aa:bb:cc:00:00:01")
+    assert moved.finding_id == make_finding_id("device_offline", "aa:bb:cc:00:00:01")
+    assert replace(one, count=9).finding_id == one.finding_id
+    assert one == replace(one)  # the id takes no part in comparing findings
+    assert "finding_id" not in repr(one)
 
 
 def test_the_most_specific_mute_explains_a_finding() -> None:

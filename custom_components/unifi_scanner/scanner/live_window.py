@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Final
 from .aggregations import BRUTE_FORCE_WINDOW_MS, ROAM_FLAP_WINDOW_MS, WAN_FLAP_WINDOW_MS
 from .engine import analyze
 from .models import Source
+from .normalize import gc_paused
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -95,14 +96,25 @@ class LiveWindow:
         while entries and entries[0].time_ms < horizon:
             entries.popleft()
         earliest = min(entry.time_ms for entry in batch)
-        analysis = analyze(
-            list(entries), catalogue=catalogue, thresholds=thresholds, now=now, disabled=disabled
-        )
-        return tuple(
-            finding
-            for finding in analysis.findings
-            if int(finding.last_seen.timestamp() * 1000) >= earliest
-        )
+        # Each push analyses the whole window again. With the collector running, what that
+        # allocates set off full collections of Home Assistant's heap (over 100 ms each, the
+        # GIL held throughout) every few dozen pushes. Paused, and with only the completed
+        # findings still alive when it resumes, the rest is freed as it goes.
+        with gc_paused():
+            findings = analyze(
+                list(entries),
+                catalogue=catalogue,
+                thresholds=thresholds,
+                now=now,
+                disabled=disabled,
+            ).findings
+            completed = tuple(
+                finding
+                for finding in findings
+                if int(finding.last_seen.timestamp() * 1000) >= earliest
+            )
+            del findings
+        return completed
 
 
 def _order(entry: LogEntry) -> tuple[int, str, str]:

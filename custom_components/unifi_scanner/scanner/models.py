@@ -294,6 +294,16 @@ class Finding:
     first_seen: datetime
     last_seen: datetime
     keys: tuple[str, ...] = ()
+    finding_id: str = field(init=False, repr=False, compare=False)
+    """The same id for the same condition in every report (rule and subject).
+
+    Made once with the finding: reports, mutes, announcements and the to-do list look it up
+    for every finding at every change, and a hash each time cost more than all the rest.
+    """
+
+    def __post_init__(self) -> None:
+        """Name the finding (frozen, so through ``object``)."""
+        object.__setattr__(self, "finding_id", make_finding_id(self.rule_id, self.subject))
 
     @property
     def ongoing(self) -> bool:
@@ -307,11 +317,6 @@ class Finding:
     def subject(self) -> str:
         """The subject as mutes match it: MAC, else IP, else name, lower-case."""
         return (self.subject_mac or self.subject_ip or self.subject_name or "").strip().lower()
-
-    @property
-    def finding_id(self) -> str:
-        """The same id for the same condition in every report (rule and subject)."""
-        return make_finding_id(self.rule_id, self.subject)
 
 
 def make_finding_id(rule_id: str, subject: str) -> str:
