@@ -35,6 +35,8 @@ def test_bench_prints_the_stage_table() -> None:
     assert "(target <= 1.8x): the target is set at 100,000 events" in out  # judged there only
     assert "added peak memory = " in out
     assert "target <= 48 MiB): " in out
+    assert "Password spraying: 100,000 failed sign-ins, each from its own address" in out
+    assert out.rstrip().endswith(("(target <= 48 MiB): PASS", "(target <= 48 MiB): MISS"))
 
 
 def test_bench_rejects_bad_sizes() -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import itertools
 import re
+from array import array
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from custom_components.unifi_scanner.scanner import aggregations
+from custom_components.unifi_scanner.scanner.aggregations import max_in_window
 from custom_components.unifi_scanner.scanner.catalogue import EngineRule, load_catalogue
 from custom_components.unifi_scanner.scanner.engine import Thresholds, analyze
 from custom_components.unifi_scanner.scanner.models import (
@@ -467,6 +470,69 @@ def test_brute_force_against_one_account_from_many_addresses() -> None:
     assert brute[0].subject_name == "root"
     assert brute[0].subject_ip is None
     assert "root" in brute[0].title
+
+
+def test_password_spraying_from_a_botnet_is_guessing_against_the_account_in_flat_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Addresses past the watched ones count as attempts without one: no tally each."""
+    monkeypatch.setattr(aggregations, "ADDRESSES_WATCHED", 50)
+    spray = [
+        legacy(
+            "EVT_AD_LoginFailed",
+            at=i,
+            admin="admin",
+            ip=f"198.{18 + i // 65_536}.{i // 256 % 256}.{i % 256}",
+        )
+        for i in range(2_000)
+    ]
+    made = 0
+    real_tally = aggregations._Attempts.__init__
+
+    def counted(self: Any, entry: LogEntry) -> None:
+        nonlocal made
+        made += 1
+        real_tally(self, entry)
+
+    monkeypatch.setattr(aggregations._Attempts, "__init__", counted)
+    analysis = run(spray)
+    assert made == 51  # the first 50 addresses read, and one for all the others
+    (brute,) = only(analysis, "admin_brute_force")
+    assert brute.subject_name == "admin"
+    assert brute.subject_ip is None
+    assert brute.count == 2_000  # every attempt still counts
+    assert "900 failed sign-ins within 15 minutes" in brute.explanation  # 15 min of 1 per second
+    assert only(analysis, "admin_login_failed") == []
+
+
+def test_an_address_past_the_watched_ones_is_judged_by_its_account(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(aggregations, "ADDRESSES_WATCHED", 2)
+    bursts = {
+        address: [
+            legacy("EVT_AD_LoginFailed", at=hour * 3600 + i * MINUTE, admin=account, ip=address)
+            for i in range(5)
+        ]
+        for hour, (address, account) in enumerate(
+            [("203.0.113.1", "alice"), ("203.0.113.2", "bob"), ("203.0.113.3", "carol")]
+        )
+    }
+    analysis = run(entry for attempts in bursts.values() for entry in attempts)
+    brute = only(analysis, "admin_brute_force")
+    # Read newest first: carol's and bob's addresses are watched, alice's comes third.
+    assert sorted((f.subject_ip or "", f.subject_name, f.count) for f in brute) == [
+        ("", "alice", 5),
+        ("203.0.113.2", "bob", 5),
+        ("203.0.113.3", "carol", 5),
+    ]
+
+
+def test_the_busiest_window_is_found_over_runs_of_times_even_out_of_order() -> None:
+    # A run with a late row is sorted on its own: 10 9 | 3 2 1 within 3 ms, so 3, not 4.
+    assert max_in_window([array("q", [3, 9, 1]), array("q", [10, 2])], 3) == 3
+    assert max_in_window([array("q", [9, 3]), array("q", [10, 2, 1])], 3) == 3
+    assert max_in_window([], 3) == 0
 
 
 def test_slow_failures_stay_ordinary() -> None:

@@ -7,7 +7,10 @@ engine rule reports it. They keep tallies and the times a window still needs, ne
 
 from __future__ import annotations
 
+import heapq
+from array import array
 from collections import deque
+from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 
 from .catalogue import Aggregate, EngineRule
@@ -15,6 +18,8 @@ from .subjects import SUBJECT_KEYS, admin_name, client_key, device_key, ip_key, 
 from .tally import Tally, finding, merged
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .catalogue import Rule, RuleCatalogue
     from .models import LogEntry
     from .subjects import Ranked
@@ -27,6 +32,14 @@ WAN_FLAP_COUNT = 3
 WAN_FLAP_SEVERE_COUNT = 6
 WAN_FLAP_WINDOW_MS = 60 * 60_000
 LOST_CONTACT_REPEATED_COUNT = 3
+ADDRESSES_WATCHED = 4_096
+"""Addresses per rule whose failed sign-ins are judged on their own.
+
+Each costs a tally and a window (about 3 KiB). Beyond it, as in password spraying from a
+botnet, further new addresses are judged by account only, like attempts that carry no address:
+memory stays flat however many addresses the log holds, and spraying still adds up to password
+guessing against the account.
+"""
 
 
 class Peak:
@@ -54,12 +67,21 @@ class Peak:
         return self.peak
 
 
-def max_in_window(times: list[int], width_ms: int) -> int:
-    """Count the most of ``times`` (any order) inside any window of ``width_ms``."""
+def max_in_window(runs: Iterable[array[int]], width_ms: int) -> int:
+    """Count the most times inside any window of ``width_ms``, over several runs of times.
+
+    Runs arrive newest first but for the odd late row; such a run is sorted on its own. The
+    runs are merged lazily, so judging a flood of sign-ins does not make an object per time.
+    """
+    ordered = [run if _newest_first(run) else array("q", sorted(run, reverse=True)) for run in runs]
     peak = Peak(width_ms)
-    for time_ms in sorted(times, reverse=True):
+    for time_ms in heapq.merge(*ordered, reverse=True):
         peak.add(time_ms)
     return peak.peak
+
+
+def _newest_first(run: array[int]) -> bool:
+    return all(newer >= older for newer, older in pairwise(run))
 
 
 class BySubject:
@@ -158,7 +180,7 @@ class _Attempts:
 
     def __init__(self, entry: LogEntry) -> None:
         self.tally = Tally(entry, admins=True)
-        self.times = [entry.time_ms]
+        self.times = array("q", (entry.time_ms,))  # 8 bytes a time, not an int object each
 
 
 class FailedLogins:
@@ -167,16 +189,17 @@ class FailedLogins:
     A burst from one address is checked first, then a burst against one account from the
     addresses that did not burst. Whether an address burst is known for sure once its window
     peak reached the count, so the times of its attempts are dropped then; an account's
-    window is judged at the end, over the attempts of addresses that never burst.
+    window is judged at the end, over the attempts of addresses that never burst. Past
+    ``ADDRESSES_WATCHED`` addresses, the attempts of new ones count as attempts without one.
     """
 
     def __init__(self, catalogue: RuleCatalogue) -> None:
         """Report bursts with the catalogue's engine rule."""
         self._brute_rule = catalogue.get(EngineRule.BRUTE_FORCE)
         self._rules: dict[str, Rule] = {}
-        # per rule: (address, account, subject) -> attempts; per rule and address: the peak
+        # per rule: (address, account, subject) -> attempts, and address -> its window peak
         self._attempts: dict[str, dict[tuple[str, str, str], _Attempts]] = {}
-        self._peaks: dict[tuple[str, str], Peak] = {}
+        self._peaks: dict[str, dict[str, Peak]] = {}
 
     def add(self, rule: Rule, entry: LogEntry) -> None:
         """Count one failed sign-in."""
@@ -184,7 +207,11 @@ class FailedLogins:
         if attempts is None:
             self._rules[rule.id] = rule
             attempts = self._attempts[rule.id] = {}
+            self._peaks[rule.id] = {}
+        peaks = self._peaks[rule.id]
         ip, admin = ip_key(entry), admin_name(entry)
+        if ip and ip not in peaks and len(peaks) >= ADDRESSES_WATCHED:
+            ip = ""
         part = (ip, admin, SUBJECT_KEYS[rule.subject](entry))
         held = attempts.get(part)
         if held is None:
@@ -194,16 +221,16 @@ class FailedLogins:
             held.times.append(entry.time_ms)
         if not ip:
             return
-        peak = self._peaks.get((rule.id, ip))
+        peak = peaks.get(ip)
         if peak is None:
-            peak = self._peaks[rule.id, ip] = Peak(BRUTE_FORCE_WINDOW_MS)
+            peak = peaks[ip] = Peak(BRUTE_FORCE_WINDOW_MS)
         if peak.peak >= BRUTE_FORCE_COUNT:
-            held.times.clear()
+            del held.times[:]
             peak.add(entry.time_ms)
         elif peak.add(entry.time_ms) >= BRUTE_FORCE_COUNT:
             for (other_ip, _, _), other in attempts.items():
                 if other_ip == ip:
-                    other.times.clear()  # this address burst: its times are not needed again
+                    del other.times[:]  # this address burst: its times are not needed again
 
     def findings(self) -> list[Ranked]:
         """Bursts per address, then per account, then one finding per remaining subject."""
@@ -216,16 +243,17 @@ class FailedLogins:
         self, rule: Rule, attempts: dict[tuple[str, str, str], _Attempts]
     ) -> list[Ranked]:
         ranked: list[Ranked] = []
+        peaks = self._peaks[rule.id]
         by_ip: dict[str, list[_Attempts]] = {}
         rest: list[tuple[tuple[str, str, str], _Attempts]] = []
         for part, held in attempts.items():
-            tracker = self._peaks.get((rule.id, part[0]))
+            tracker = peaks.get(part[0])
             if tracker is not None and tracker.peak >= BRUTE_FORCE_COUNT:
                 by_ip.setdefault(part[0], []).append(held)
             else:
                 rest.append((part, held))
         for ip, group in by_ip.items():
-            ranked.append(self._burst(group, ip=ip, peak=self._peaks[rule.id, ip].peak))
+            ranked.append(self._burst(group, ip=ip, peak=peaks[ip].peak))
         by_admin: dict[str, list[tuple[str, _Attempts]]] = {}
         leftover: dict[str, list[_Attempts]] = {}
         for (_, admin, subject), held in rest:
@@ -234,8 +262,7 @@ class FailedLogins:
             else:
                 leftover.setdefault(subject, []).append(held)
         for parts in by_admin.values():
-            times = [moment for _, held in parts for moment in held.times]
-            peak = max_in_window(times, BRUTE_FORCE_WINDOW_MS)
+            peak = max_in_window((held.times for _, held in parts), BRUTE_FORCE_WINDOW_MS)
             if peak >= BRUTE_FORCE_COUNT:
                 ranked.append(self._burst([held for _, held in parts], ip=None, peak=peak))
                 continue
