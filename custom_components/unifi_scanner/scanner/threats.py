@@ -153,7 +153,7 @@ class ThreatTally:
             self._cybersecure += 1
         source = threat.src_ip or entry.ip
         if source:
-            self._count_source(source, signature)
+            self._count_source(source, group.signature)
 
     def _count_source(self, source: str, signature: str) -> None:
         seen = self._sources.get(source, 0)
