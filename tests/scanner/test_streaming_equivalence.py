@@ -506,6 +506,46 @@ def test_analyze_drops_repeated_ids_like_the_reference(
     )
 
 
+@SMALL_SETTINGS
+@given(
+    batch=entry_sets(),
+    disabled=disabled_sets,
+    since=st.integers(0, 1_000),
+    devices=st.lists(st.sampled_from(DEVICE_POOL), max_size=2, unique_by=lambda d: d.mac),
+)
+def test_findings_since_a_time_are_those_of_the_whole_analysis(
+    batch: list[LogEntry], disabled: frozenset[str], since: int, devices: list[Device]
+) -> None:
+    """Leaving out older findings (as each live push does) changes nothing else.
+
+    ``since`` picks the newest time of one of the findings, or the millisecond after it, so
+    each kind of finding meets the boundary: exactly those whose newest entry is older are
+    left out, the rest come in the same order, with the health findings, the threat picture
+    and the counts untouched.
+    """
+    ordered = collection_order(batch)
+    whole = analyze(ordered, catalogue=CATALOGUE, devices=devices, now=NOW, disabled=disabled)
+    times = sorted({_ms(finding.last_seen) for finding in whole.findings}) or [0]
+    since_ms = times[since % len(times)] + (since % 3 == 0)
+    recent = analyze(
+        ordered, catalogue=CATALOGUE, devices=devices, now=NOW, disabled=disabled, since_ms=since_ms
+    )
+    health = analyze([], catalogue=CATALOGUE, devices=devices, now=NOW, disabled=disabled)
+    kept = tuple(
+        finding
+        for finding in whole.findings
+        if finding in health.findings or _ms(finding.last_seen) >= since_ms
+    )
+    assert recent.findings == kept
+    assert replace(recent, findings=kept, ignored_findings=0) == replace(
+        whole, findings=kept, ignored_findings=0
+    )
+
+
+def _ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
 # --- the tricky deduplication cases, spelled out -----------------------------------------------
 
 SWITCH = "74:ac:b9:00:00:01"
@@ -660,6 +700,27 @@ def test_tie_across_lost_contact_rules_of_one_device() -> None:
             gateway("c", 600, "EVT_GW_Lost_Contact", "Backup"),
         ]
     )
+
+
+def test_each_failed_sign_in_finding_is_kept_up_to_its_newest_attempt() -> None:
+    """Each kind of failed sign-in finding is kept up to the millisecond of its newest attempt.
+
+    Guessing from one address, guessing against one account and a plain failure: asked for
+    findings since its newest attempt, each is there; a millisecond later it is left out,
+    however the others were judged.
+    """
+    from_one = [logged(f"a{i}", 60 * i, f"user{i}", "198.51.100.7") for i in range(5)]
+    against_one = [logged(f"b{i}", 400 + 60 * i, "root", f"203.0.113.{i}") for i in range(5)]
+    plain = [logged("c0", 900, "guest", "192.0.2.1")]
+    entries = [*from_one, *against_one, *plain]
+    whole = analyze(entries, catalogue=CATALOGUE, now=NOW).findings
+    assert len(whole) == 3
+    for finding in whole:
+        newest = _ms(finding.last_seen)
+        assert finding in analyze(entries, catalogue=CATALOGUE, now=NOW, since_ms=newest).findings
+        later = analyze(entries, catalogue=CATALOGUE, now=NOW, since_ms=newest + 1).findings
+        assert finding not in later
+        assert later == tuple(other for other in whole if _ms(other.last_seen) > newest)
 
 
 # --- the streaming analyser keeps aggregates, not entries ----------------------------------------

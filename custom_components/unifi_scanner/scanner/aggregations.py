@@ -8,6 +8,7 @@ engine rule reports it. They keep tallies and the times a window still needs, ne
 from __future__ import annotations
 
 import heapq
+import math
 from array import array
 from collections import deque
 from itertools import pairwise
@@ -32,6 +33,8 @@ WAN_FLAP_COUNT = 3
 WAN_FLAP_SEVERE_COUNT = 6
 WAN_FLAP_WINDOW_MS = 60 * 60_000
 LOST_CONTACT_REPEATED_COUNT = 3
+ALL = -math.inf
+"""The default ``since_ms`` of ``findings``: every finding, however old its newest entry."""
 ADDRESSES_WATCHED = 4_096
 """Addresses per rule whose failed sign-ins are judged on their own.
 
@@ -80,6 +83,11 @@ def max_in_window(runs: Iterable[array[int]], width_ms: int) -> int:
     return peak.peak
 
 
+def _newest(group: Iterable[_Attempts]) -> int:
+    """Return when the newest attempt among ``group``'s tallies was made."""
+    return max(held.tally.last.time_ms for held in group)
+
+
 def _newest_first(run: array[int]) -> bool:
     return all(newer >= older for newer, older in pairwise(run))
 
@@ -105,9 +113,13 @@ class BySubject:
         else:
             tally.add(entry)
 
-    def findings(self) -> list[Ranked]:
-        """One finding per subject."""
-        return [finding(self.rule, tally) for tally in self.tallies.values()]
+    def findings(self, since_ms: float = ALL) -> list[Ranked]:
+        """One finding per subject whose newest entry is at ``since_ms`` or later."""
+        return [
+            finding(self.rule, tally)
+            for tally in self.tallies.values()
+            if tally.last.time_ms >= since_ms
+        ]
 
 
 class Aggregator(Protocol):
@@ -116,8 +128,8 @@ class Aggregator(Protocol):
     def add(self, rule: Rule, entry: LogEntry) -> None:
         """Take one deduplicated entry of ``rule``, newest first."""
 
-    def findings(self) -> list[Ranked]:
-        """Return what the entries add up to."""
+    def findings(self, since_ms: float = ALL) -> list[Ranked]:
+        """Return what the entries add up to, leaving out findings older than ``since_ms``."""
 
 
 class _Tallied:
@@ -162,13 +174,13 @@ class Roams:
             else:
                 tallied.add(entry)
 
-    def findings(self) -> list[Ranked]:
+    def findings(self, since_ms: float = ALL) -> list[Ranked]:
         """Report the site-wide counts, then the clients whose roams peaked within an hour."""
-        ranked = [item for plain in self._rules.values() for item in plain.findings()]
+        ranked = [item for plain in self._rules.values() for item in plain.findings(since_ms)]
         ranked.extend(
             finding(self._flap_rule, client.tally, _window(client.peak.peak, ROAM_FLAP_WINDOW_MS))
             for client in self._clients.values()
-            if client.peak.peak >= ROAM_FLAP_COUNT
+            if client.peak.peak >= ROAM_FLAP_COUNT and client.tally.last.time_ms >= since_ms
         )
         return ranked
 
@@ -232,46 +244,51 @@ class FailedLogins:
                 if other_ip == ip:
                     del other.times[:]  # this address burst: its times are not needed again
 
-    def findings(self) -> list[Ranked]:
-        """Bursts per address, then per account, then one finding per remaining subject."""
+    def findings(self, since_ms: float = ALL) -> list[Ranked]:
+        """Bursts per address, then per account, then one finding per remaining subject.
+
+        Which attempts make a burst is judged on all of them; only the findings built from
+        them are left out when their newest attempt is older than ``since_ms``.
+        """
         ranked: list[Ranked] = []
         for rule_id, attempts in self._attempts.items():
-            ranked.extend(self._rule_findings(self._rules[rule_id], attempts))
+            ranked.extend(self._rule_findings(self._rules[rule_id], attempts, since_ms))
         return ranked
 
     def _rule_findings(
-        self, rule: Rule, attempts: dict[tuple[str, str, str], _Attempts]
+        self, rule: Rule, attempts: dict[tuple[str, str, str], _Attempts], since_ms: float
     ) -> list[Ranked]:
-        ranked: list[Ranked] = []
         peaks = self._peaks[rule.id]
+        bursts: list[tuple[list[_Attempts], str | None, int]] = []
         by_ip: dict[str, list[_Attempts]] = {}
-        rest: list[tuple[tuple[str, str, str], _Attempts]] = []
-        for part, held in attempts.items():
-            tracker = peaks.get(part[0])
-            if tracker is not None and tracker.peak >= BRUTE_FORCE_COUNT:
-                by_ip.setdefault(part[0], []).append(held)
-            else:
-                rest.append((part, held))
-        for ip, group in by_ip.items():
-            ranked.append(self._burst(group, ip=ip, peak=peaks[ip].peak))
         by_admin: dict[str, list[tuple[str, _Attempts]]] = {}
         leftover: dict[str, list[_Attempts]] = {}
-        for (_, admin, subject), held in rest:
-            if admin:
+        for (ip, admin, subject), held in attempts.items():
+            tracker = peaks.get(ip)
+            if tracker is not None and tracker.peak >= BRUTE_FORCE_COUNT:
+                by_ip.setdefault(ip, []).append(held)
+            elif admin:
                 by_admin.setdefault(admin, []).append((subject, held))
             else:
                 leftover.setdefault(subject, []).append(held)
+        bursts.extend((group, ip, peaks[ip].peak) for ip, group in by_ip.items())
         for parts in by_admin.values():
             peak = max_in_window((held.times for _, held in parts), BRUTE_FORCE_WINDOW_MS)
             if peak >= BRUTE_FORCE_COUNT:
-                ranked.append(self._burst([held for _, held in parts], ip=None, peak=peak))
+                bursts.append(([held for _, held in parts], None, peak))
                 continue
             for subject, held in parts:
                 leftover.setdefault(subject, []).append(held)
-        for group in leftover.values():
-            tally = merged(held.tally for held in group)
-            if tally is not None:
-                ranked.append(finding(rule, tally))
+        ranked = [
+            self._burst(group, ip=ip, peak=peak)
+            for group, ip, peak in bursts
+            if _newest(group) >= since_ms
+        ]
+        ranked.extend(
+            finding(rule, tally)
+            for group in leftover.values()
+            if _newest(group) >= since_ms and (tally := merged(held.tally for held in group))
+        )
         return ranked
 
     def _burst(self, group: list[_Attempts], *, ip: str | None, peak: int) -> Ranked:
@@ -310,12 +327,12 @@ class WanTransitions:
         else:
             tallied.add(entry)
 
-    def findings(self) -> list[Ranked]:
+    def findings(self, since_ms: float = ALL) -> list[Ranked]:
         """Each rule's findings, then the gateways that changed often within an hour."""
-        ranked = [item for plain in self._rules.values() for item in plain.findings()]
+        ranked = [item for plain in self._rules.values() for item in plain.findings(since_ms)]
         for gateway in self._gateways.values():
             peak = gateway.peak.peak
-            if peak < WAN_FLAP_COUNT:
+            if peak < WAN_FLAP_COUNT or gateway.tally.last.time_ms < since_ms:
                 continue
             rule_id = (
                 EngineRule.WAN_FLAPPING_SEVERE
@@ -352,7 +369,7 @@ class LostContacts:
         else:
             tally.add(entry)
 
-    def findings(self) -> list[Ranked]:
+    def findings(self, since_ms: float = ALL) -> list[Ranked]:
         """Plain findings for devices lost now and then, one each for the others."""
         repeated = {
             device
@@ -363,12 +380,12 @@ class LostContacts:
             finding(plain.rule, tally)
             for plain in self._rules.values()
             for device, tally in plain.tallies.items()
-            if device not in repeated
+            if device not in repeated and tally.last.time_ms >= since_ms
         ]
         ranked.extend(
             finding(self._repeated_rule, tally)
             for device, tally in self._devices.items()
-            if device in repeated
+            if device in repeated and tally.last.time_ms >= since_ms
         )
         return ranked
 

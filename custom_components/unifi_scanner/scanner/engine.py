@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .aggregations import AGGREGATORS, BySubject
+from .aggregations import AGGREGATORS, ALL, BySubject
 from .dedupe import DEDUP_TOLERANCE_MS, Deduplicator
 from .health import Thresholds, assess_health
 from .models import Analysis, KeyVariant
@@ -177,16 +177,23 @@ class Analyzer:
         health: Sequence[HealthSubsystem] = (),
         thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so a shared default is safe
         now: datetime,
+        since_ms: float = ALL,
     ) -> Analysis:
-        """Conclude: findings from the tallies, the threat picture and the device state."""
+        """Conclude: findings from the tallies, the threat picture and the device state.
+
+        ``since_ms`` leaves out the findings whose newest entry is older: the live window wants
+        only what its last push touched, and building each finding's text is most of its work.
+        Health findings and the counts stay, but for ``ignored_findings``, which then counts
+        only the findings of turned-off rules that were not left out.
+        """
         catalogue = self._catalogue
         ranked: list[Ranked] = []
         for route in self._routes.values():
             if not route.disabled and type(route.sink) is BySubject:
-                ranked.extend(route.sink.findings())
+                ranked.extend(route.sink.findings(since_ms))
         for aggregator in self._aggregators.values():
-            ranked.extend(aggregator.findings())
-        threats, threat_findings = self._threats.summary(catalogue=catalogue)
+            ranked.extend(aggregator.findings(since_ms))
+        threats, threat_findings = self._threats.summary(catalogue=catalogue, since_ms=since_ms)
         ranked.extend(threat_findings)
         health_summary, health_findings = assess_health(
             devices, health, catalogue=catalogue, thresholds=thresholds, now=now
@@ -235,6 +242,7 @@ def analyze(
     thresholds: Thresholds = Thresholds(),  # noqa: B008 - frozen, so a shared default is safe
     now: datetime,
     disabled: frozenset[str] = frozenset(),
+    since_ms: float = ALL,
 ) -> Analysis:
     """Analyse a whole list of entries in any order; a repeated id of a source counts once."""
     seen: set[tuple[str, str]] = set()
@@ -249,5 +257,7 @@ def analyze(
     sort_newest_first(unique)
     analyzer = Analyzer(catalogue=catalogue, disabled=disabled)
     analyzer.add(unique)
-    analysis = analyzer.result(devices=devices, health=health, thresholds=thresholds, now=now)
+    analysis = analyzer.result(
+        devices=devices, health=health, thresholds=thresholds, now=now, since_ms=since_ms
+    )
     return replace(analysis, entry_count=len(entries))

@@ -96,10 +96,11 @@ class LiveWindow:
         while entries and entries[0].time_ms < horizon:
             entries.popleft()
         earliest = min(entry.time_ms for entry in batch)
-        # Each push analyses the whole window again. With the collector running, what that
-        # allocates set off full collections of Home Assistant's heap (over 100 ms each, the
-        # GIL held throughout) every few dozen pushes. Paused, and with only the completed
-        # findings still alive when it resumes, the rest is freed as it goes.
+        # Each push analyses the whole window again, but builds only the findings the batch can
+        # have completed. With the collector running, what that allocates set off full
+        # collections of Home Assistant's heap (over 100 ms each, the GIL held throughout)
+        # every few dozen pushes. Paused, and with only the completed findings still alive
+        # when it resumes, the rest is freed as it goes.
         with gc_paused():
             findings = analyze(
                 list(entries),
@@ -107,6 +108,7 @@ class LiveWindow:
                 thresholds=thresholds,
                 now=now,
                 disabled=disabled,
+                since_ms=earliest,
             ).findings
             completed = tuple(
                 finding

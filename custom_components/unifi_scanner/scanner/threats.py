@@ -8,6 +8,7 @@ severity of its alerts. Severe and medium groups also become findings.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from heapq import heappush, heapreplace, nsmallest
 from typing import TYPE_CHECKING
@@ -168,11 +169,12 @@ class ThreatTally:
             signatures[signature] = signatures.get(signature, 0) + 1
 
     def summary(
-        self, *, catalogue: RuleCatalogue
+        self, *, catalogue: RuleCatalogue, since_ms: float = -math.inf
     ) -> tuple[ThreatSummary, list[tuple[int, Finding]]]:
         """Return the summary and findings for severe/medium groups.
 
-        Each finding comes with the epoch milliseconds of its newest alert (its sort position).
+        Each finding comes with the epoch milliseconds of its newest alert (its sort position);
+        a group whose newest alert is older than ``since_ms`` makes none.
         """
         categories = catalogue.threat_categories
         self._rank_sources()
@@ -191,7 +193,7 @@ class ThreatTally:
         findings = [
             (group.last.time_ms, _finding(group, catalogue, *words[group.signature]))
             for group in ordered
-            if group.severity in _FINDING_RULES
+            if group.severity in _FINDING_RULES and group.last.time_ms >= since_ms
         ]
         return summary, findings
 
