@@ -159,7 +159,9 @@ class ReportDelivery:
         The persistent notification has its own id, so an alert never replaces the report on
         show; the companion app gets the buttons of the most urgent finding.
         """
-        title, body = render_alert(findings, tz=dt_util.get_default_time_zone())
+        title, body = render_alert(
+            findings, tz=dt_util.get_default_time_zone(), max_chars=NOTIFY_MAX_CHARS
+        )
         rendered = _Rendered(title=title, notification=body, notify=body, html=None, markdown=None)
         ok = True
         if options.persistent_notification:

@@ -28,6 +28,7 @@ from custom_components.unifi_scanner.const import (
     DOMAIN,
     EVENT_FINDING,
 )
+from custom_components.unifi_scanner.delivery import NOTIFY_MAX_CHARS
 from custom_components.unifi_scanner.scanner.auth import AuthMethod
 from tests.simulator import Mode
 from tests.simulator.faults import HANG_GUARD
@@ -247,6 +248,29 @@ async def test_a_burst_is_one_message_and_below_the_level_waits_for_the_report(
     assert [event["rule_id"] for event in findings.events if not event.get("live")] == [
         "ap_channel_changed"
     ]
+
+
+async def test_a_storm_of_findings_is_one_message_a_phone_takes(
+    simulator: GatewaySimulator,
+    findings: Findings,
+    phone: list[ServiceCall],
+    live_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Forty switches report a rogue DHCP server at once: one message that a push takes."""
+    monkeypatch.setattr(live, "ANNOUNCE_BATCH_SECONDS", 3600)  # flushed by hand below
+    simulator.append_events(
+        *((ROGUE_DHCP, switch(f"Switch {n:02d}", f"f0:9f:c2:00:01:{n:02x}")) for n in range(40))
+    )
+    await findings.wait_live(40)
+    await live_entry.runtime_data.live._async_flush(None)
+    assert len(phone) == 1
+    assert phone[0].data["title"] == "UniFi Scanner alert: 40 severe findings"
+    message = phone[0].data["message"]
+    assert len(message) <= NOTIFY_MAX_CHARS
+    shown = message.count("**Rogue DHCP server")
+    assert 0 < shown < 40
+    assert f"…and {40 - shown} more findings" in message
 
 
 async def test_frames_without_events_are_skipped_and_huge_frames_are_read(
