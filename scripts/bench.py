@@ -1,13 +1,11 @@
 """Benchmark the scan pipeline without network: parse → normalise → analyse → render.
 
-Payloads are realistic gateway answers from the simulator's generators (70 % legacy events,
-20 % v2 system log, 10 % IPS), serialised with orjson page by page, newest first, in the page
-sizes the client asks for. The pipeline handles them as a scan does: pages are read in the
-order ``UnifiClient.collect`` asks for them (always the source whose pages reach least far
-back), each is decoded and normalised into an ``OrderedCollector``, what it hands over (newest
-first) is analysed by the streaming ``Analyzer`` at once, and nothing keeps the entries. Each
-stage is timed separately (median of several runs); peak memory is measured in a fresh process
-per size that reads one page file at a time. Run through ``scripts/bench``.
+What is measured lives in ``bench_pipeline``: realistic gateway pages, and the pipeline that
+handles them as a scan does (pages read in the order ``UnifiClient.collect`` asks for them, each
+decoded, normalised and analysed at once, nothing keeping the entries). Here is how: each stage
+timed separately (median of several runs), the whole pipeline paired with the decode floor,
+peak memory in a fresh process per size that reads one page file at a time, and the report
+with each target. Run through ``scripts/bench``.
 """
 
 from __future__ import annotations
@@ -25,12 +23,12 @@ import tempfile
 import time
 import types
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_pipeline, beside this file
 
 
 def _pure_core_only() -> None:
@@ -48,46 +46,30 @@ def _pure_core_only() -> None:
 
 _pure_core_only()
 
-import orjson  # noqa: E402
+from bench_pipeline import (  # noqa: E402 - after the pure package is in place
+    Payloads,
+    analyse,
+    generate,
+    newest_first,
+    parse,
+    pipeline,
+    render_all,
+    run_pipeline,
+    spraying,
+    without_gc,
+)
 
 from custom_components.unifi_scanner.scanner.catalogue import load_catalogue  # noqa: E402
-from custom_components.unifi_scanner.scanner.engine import Analyzer  # noqa: E402
-from custom_components.unifi_scanner.scanner.models import (  # noqa: E402
-    Device,
-    HealthSubsystem,
-    LogEntry,
-    Source,
-)
+from custom_components.unifi_scanner.scanner.models import Source  # noqa: E402
 from custom_components.unifi_scanner.scanner.normalize import (  # noqa: E402
-    gc_paused,
     normalize_device,
     normalize_health,
 )
-from custom_components.unifi_scanner.scanner.normalize.collector import (  # noqa: E402
-    OrderedCollector,
-)
-from custom_components.unifi_scanner.scanner.render import (  # noqa: E402
-    render_html,
-    render_markdown,
-    render_text,
-)
-from custom_components.unifi_scanner.scanner.report import build_report  # noqa: E402
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterator
 
-    from custom_components.unifi_scanner.scanner.catalogue import RuleCatalogue
-    from custom_components.unifi_scanner.scanner.models import Analysis
-
-END = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-SPAN = timedelta(hours=24)
-# In the order ``fetch_since`` reads the sources.
-SHARES = ((Source.SYSTEM_LOG, 0.2), (Source.EVENT, 0.7), (Source.IPS, 0.1))
-# Rows per page as the client requests them (``client.SYSTEM_LOG_PAGE_SIZE`` and friends; the
-# client module is not imported here because it pulls in aiohttp).
-PAGE_SIZES = {Source.SYSTEM_LOG: 1000, Source.EVENT: 3000, Source.IPS: 1000}
 MIB = 1024 * 1024
-BATCH = 3000  # entries per batch at most, as ``UnifiClient.collect`` hands them over
 # Targets: the whole pipeline against the orjson floor; added peak memory up to a day's
 # backlog (100 000 events) and beyond it (flat: 1 000 000 events may not cost much more).
 PIPELINE_RATIO = 1.8
@@ -95,206 +77,6 @@ DAY_SIZE = 100_000
 MEMORY_LIMIT_MIB = 48
 MEMORY_LIMIT_HUGE_MIB = 64
 SPRAY_SIZE = 100_000  # failed sign-ins, each from an address of its own
-
-
-@dataclass(frozen=True, slots=True)
-class Payloads:
-    """What the gateway would send for one size: page bodies per source plus device state."""
-
-    pages: tuple[tuple[Source, bytes], ...]
-    devices: tuple[Device, ...]
-    health: tuple[HealthSubsystem, ...]
-    items: int
-
-    @property
-    def size(self) -> int:
-        """Bytes on the wire."""
-        return sum(len(body) for _, body in self.pages)
-
-
-def paginate(source: Source, rows: list[dict[str, Any]]) -> list[bytes]:
-    """Serialise rows (oldest first) as the gateway's pages: newest first, in envelopes."""
-    newest_first = rows[::-1]
-    size = PAGE_SIZES[source]
-    chunks = [newest_first[start : start + size] for start in range(0, len(rows), size)]
-    if source is Source.SYSTEM_LOG:
-        return [
-            orjson.dumps(
-                {
-                    "data": chunk,
-                    "page_number": number,
-                    "total_element_count": len(rows),
-                    "total_page_count": len(chunks),
-                }
-            )
-            for number, chunk in enumerate(chunks)
-        ]
-    return [
-        orjson.dumps({"meta": {"rc": "ok", "count": len(rows)}, "data": chunk}) for chunk in chunks
-    ]
-
-
-def generate(total: int) -> Payloads:
-    """Build realistic payloads of ``total`` events in the 70/20/10 mix."""
-    from tests.simulator import (  # noqa: PLC0415 - the generators exist only in the checkout
-        generate_events,
-        generate_ips_events,
-        generate_system_log,
-    )
-    from tests.simulator.scenario import load_scenario  # noqa: PLC0415
-
-    counts = {source: int(total * share) for source, share in SHARES}
-    counts[Source.EVENT] += total - sum(counts.values())
-    rows = {
-        Source.SYSTEM_LOG: generate_system_log(
-            counts[Source.SYSTEM_LOG], seed=2, end=END, span=SPAN
-        ),
-        Source.EVENT: generate_events(counts[Source.EVENT], seed=1, end=END, span=SPAN),
-        Source.IPS: generate_ips_events(counts[Source.IPS], seed=3, end=END, span=SPAN),
-    }
-    site = load_scenario("home").sites[0]
-    devices = tuple(d for d in (normalize_device(raw) for raw in site.devices) if d is not None)
-    health = tuple(h for h in (normalize_health(raw) for raw in site.health) if h is not None)
-    pages = tuple((source, body) for source, _ in SHARES for body in paginate(source, rows[source]))
-    return Payloads(pages, devices, health, sum(map(len, rows.values())))
-
-
-def spraying(total: int) -> Payloads:
-    """Build password spraying: ``total`` failed sign-ins to one account, each from its own address.
-
-    Memory per distinct address is what this measures: the engine must not keep a tally for each.
-    """
-    start = int((END - SPAN).timestamp() * 1000)
-    step = int(SPAN.total_seconds() * 1000) // total
-    rows = [
-        {
-            "_id": f"{number:024x}",
-            "key": "EVT_AD_LoginFailed",
-            "subsystem": "lan",
-            "time": start + number * step,
-            "admin": "admin",
-            "ip": (ip := f"{11 + (number >> 16) % 200}.{number >> 8 & 255}.{number & 255}.7"),
-            "is_admin": True,
-            "msg": f"Admin[admin] log in failed from {ip}",
-        }
-        for number in range(total)
-    ]
-    pages = tuple((Source.EVENT, body) for body in paginate(Source.EVENT, rows))
-    return Payloads(pages, (), (), total)
-
-
-# --- the stages --------------------------------------------------------------------------------
-
-
-def decode(body: bytes) -> list[dict[str, Any]]:
-    """Decode one page the way the client does (collector paused) and return its rows."""
-    with gc_paused():
-        answer = orjson.loads(body)
-    rows: list[dict[str, Any]] = answer["data"]
-    return rows
-
-
-def parse(payloads: Payloads) -> list[tuple[Source, list[dict[str, Any]]]]:
-    """Decode every page: the floor no Python pipeline can beat."""
-    return [(source, decode(body)) for source, body in payloads.pages]
-
-
-def by_source[Page](pages: Iterable[tuple[Source, Page]]) -> dict[Source, Iterator[Page]]:
-    """Split a payload's pages (grouped by source, newest first) into one queue per source."""
-    grouped: dict[Source, list[Page]] = {}
-    for source, page in pages:
-        grouped.setdefault(source, []).append(page)
-    return {source: iter(items) for source, items in grouped.items()}
-
-
-def batches(
-    queues: dict[Source, Iterator[Any]],
-    *,
-    decoded: bool,
-    consume: Callable[[list[LogEntry]], object],
-) -> None:
-    """Normalise pages in the order the client reads them and consume what each hands over.
-
-    As ``Collection.digest`` does: ``UnifiClient.collect`` always asks next for the source
-    whose pages reach least far back (``OrderedCollector.next_source``), and each page is
-    normalised, handed over and consumed in one step with the cyclic collector paused, its
-    rows freed at the end of the step. ``decoded`` pages are row lists, the others bodies.
-    """
-    collector = OrderedCollector(queues)
-    while (source := collector.next_source()) is not None:
-        page = next(queues[source], None)
-        if page is None:
-            collector.finish(source)
-            continue
-        rows = page if decoded else decode(page)
-        del page
-        with gc_paused():
-            collector.add_page(rows, source)
-            consume(collector.ready())
-            if not decoded:
-                rows.clear()
-        del rows
-    with gc_paused():
-        consume(collector.remaining())
-
-
-def newest_first(pages: list[tuple[Source, list[dict[str, Any]]]]) -> list[LogEntry]:
-    """Normalise decoded pages and keep every entry, newest first (the normalise stage)."""
-    entries: list[LogEntry] = []
-    batches(by_source(pages), decoded=True, consume=entries.extend)
-    return entries
-
-
-def conclude(analyzer: Analyzer, payloads: Payloads) -> Analysis:
-    """Turn what the analyzer gathered into the analysis, with the device state."""
-    return analyzer.result(devices=payloads.devices, health=payloads.health, now=END)
-
-
-def analyse(entries: list[LogEntry], payloads: Payloads, catalogue: RuleCatalogue) -> Analysis:
-    """Analyse entries already in reading order, in the client's batch size."""
-    analyzer = Analyzer(catalogue=catalogue)
-    for start in range(0, len(entries), BATCH):
-        analyzer.add(entries[start : start + BATCH])
-    return conclude(analyzer, payloads)
-
-
-def render_all(analysis: Any) -> int:
-    """Build the report and render all three formats; returns the total length."""
-    report = build_report(
-        analysis,
-        gateway="Bench gateway",
-        site="default",
-        period_start=END - SPAN,
-        period_end=END,
-        generated_at=END,
-    )
-    return len(render_markdown(report)) + len(render_html(report)) + len(render_text(report))
-
-
-def pipeline(payloads: Payloads, catalogue: RuleCatalogue) -> int:
-    """Everything after the network: bytes in, rendered reports out, page by page."""
-    return run_pipeline(by_source(payloads.pages), payloads.devices, payloads.health, catalogue)
-
-
-def run_pipeline(
-    pages: dict[Source, Iterator[bytes]],
-    devices: tuple[Device, ...],
-    health: tuple[HealthSubsystem, ...],
-    catalogue: RuleCatalogue,
-) -> int:
-    """Decode, normalise and analyse page by page, then render."""
-    analyzer = Analyzer(catalogue=catalogue)
-    batches(pages, decoded=False, consume=analyzer.add)
-    return render_all(analyzer.result(devices=devices, health=health, now=END))
-
-
-def without_gc(payloads: Payloads, catalogue: RuleCatalogue) -> int:
-    """Run the pipeline with the cyclic garbage collector off throughout (what it still costs)."""
-    gc.disable()
-    try:
-        return pipeline(payloads, catalogue)
-    finally:
-        gc.enable()
 
 
 def median_seconds(function: Callable[[], object], repeat: int) -> float:

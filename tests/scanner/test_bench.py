@@ -54,10 +54,11 @@ def test_bench_pages_like_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "bench", bench)
     monkeypatch.setattr(sys, "path", list(sys.path))
     spec.loader.exec_module(bench)
-    assert bench.PAGE_SIZES == {
+    pages_of = sys.modules["bench_pipeline"]  # what the benchmark feeds, imported by bench.py
+    assert pages_of.PAGE_SIZES == {
         Source.SYSTEM_LOG: client.SYSTEM_LOG_PAGE_SIZE,
         Source.EVENT: client.LEGACY_PAGE_SIZE,
         Source.IPS: client.IPS_PAGE_SIZE,
     }
-    pages = bench.paginate(Source.EVENT, [{"_id": str(n), "time": n} for n in range(7000)])
+    pages = pages_of.paginate(Source.EVENT, [{"_id": str(n), "time": n} for n in range(7000)])
     assert len(pages) == 3  # 3000 + 3000 + 1000 rows, newest first like the gateway
