@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from custom_components.unifi_scanner.scanner import client as client_module
+from custom_components.unifi_scanner.scanner import envelope
+from custom_components.unifi_scanner.scanner import transport as transport_module
 from custom_components.unifi_scanner.scanner.client import NORMALIZE_CHUNK
 from custom_components.unifi_scanner.scanner.exceptions import ScannerResponseError
 from custom_components.unifi_scanner.scanner.models import LogEntry, SkippedRows, Source
@@ -336,6 +338,100 @@ async def test_a_collection_is_read_once(
     assert sim.requests.total() == requests  # what was refused asked the gateway for nothing
 
 
+# --- reading ahead ---------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("small_pages")
+async def test_the_next_page_is_on_its_way_while_a_page_is_digested(
+    sim: GatewaySimulator, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each source's next page is asked for as soon as the last one came, never two at once."""
+    since, until = window()
+    client = make_client(sim, http)
+    expected = await in_order(client, since, until)
+    collection = await client.collect(since, until=until)
+    log: list[str] = []
+    log_requests(client, monkeypatch, log)
+    in_flight = most_in_flight = 0
+    logged_request = client.request
+
+    async def counted(method: str, path: str, **kwargs: Any) -> Any:
+        nonlocal in_flight, most_in_flight
+        in_flight += 1
+        most_in_flight = max(most_in_flight, in_flight)
+        try:
+            return await logged_request(method, path, **kwargs)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(client, "request", counted)
+    add_page = OrderedCollector.add_page
+
+    def stepped(self: OrderedCollector, items: list[dict[str, Any]], source: Source) -> int:
+        log.append(f"step {source}")
+        return add_page(self, items, source)
+
+    monkeypatch.setattr(OrderedCollector, "add_page", stepped)
+    batches = await digested(collection, offload=to_worker)
+
+    assert flat(batches) == expected  # the same entries, in the same order
+    assert most_in_flight == 1
+    paths = {Source.EVENT: "stat/event", Source.SYSTEM_LOG: "system-log/all"}
+    for source, path in paths.items():
+        requests = [n for n, item in enumerate(log) if item == f"request {path}"]
+        steps = [n for n, item in enumerate(log) if item == f"step {source}"]
+        assert len(steps) > 3
+        # When a page is digested, the page after it has been asked for already (the last
+        # page's answer said it was the last, so nothing is asked after it).
+        assert all(
+            sum(request < step for request in requests) == number + 2
+            for number, step in enumerate(steps[:-1])
+        )
+        assert len(requests) == len(steps)
+
+
+@pytest.mark.usefixtures("small_pages")
+async def test_decoding_a_page_read_ahead_waits_for_the_digest_step(
+    sim: GatewaySimulator, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On worker threads, decoding and digesting take turns: never two pages at once."""
+    monkeypatch.setattr(transport_module, "DECODE_ON_LOOP_BYTES", 1024)  # every page off the loop
+    since, until = window()
+    client = make_client(sim, http)
+    expected = await in_order(client, since, until)
+    collection = await client.collect(since, until=until)
+    busy = 0
+    overlaps: list[str] = []
+    kinds: list[str] = []
+    lock = threading.Lock()
+
+    def watched[**P, R](kind: str, work: Callable[P, R]) -> Callable[P, R]:
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            nonlocal busy
+            with lock:
+                busy += 1
+                kinds.append(kind)
+                if busy > 1:
+                    overlaps.append(kind)
+            try:
+                threading.Event().wait(0.002)  # long enough for another worker to come in
+                return work(*args, **kwargs)
+            finally:
+                with lock:
+                    busy -= 1
+
+        return run
+
+    monkeypatch.setattr(transport_module, "_decode", watched("decode", envelope._decode))
+    monkeypatch.setattr(OrderedCollector, "add_page", watched("step", OrderedCollector.add_page))
+    batches = await digested(collection, offload=to_worker)
+
+    assert flat(batches) == expected
+    assert kinds.count("decode") > 10
+    assert kinds.count("step") > 10
+    assert overlaps == []
+
+
 # --- failures part-way ----------------------------------------------------------------------
 
 
@@ -366,8 +462,11 @@ async def test_a_gateway_error_closes_every_page_generator_and_propagates(
     with pytest.raises(ScannerResponseError, match="HTTP 500"):
         await collection.digest(consume, offload=offload, offload_above=OFFLOAD_ABOVE)
 
-    assert log[-1] == "failed stat/event"  # nothing was consumed, nor asked, after the error
-    assert "consume" in log
+    failed = log.index("failed stat/event")
+    # Nothing was asked after the error; the page before it (the failing one was read ahead
+    # while it was digested) is the only one digested after it.
+    assert log[failed + 1 :] in ([], ["consume"])
+    assert "consume" in log[:failed]
     assert consumed == complete[: len(consumed)]  # what came before was the stream's start
     assert len(consumed) < len(complete)
     assert closed == started == LOGGED
@@ -435,8 +534,9 @@ async def test_a_source_unsupported_part_way_is_dropped_and_the_rest_digested(
     assert Source.IPS not in collection.skipped
     assert closed == started == LOGGED
     failed = log.index("failed stat/ips/event")
-    assert f"consume {Source.IPS}" not in log[failed:]  # nothing of IPS after the 404
+    assert "request stat/ips/event" not in log[failed:]  # IPS was not asked again after the 404
     ips = [entry for entry in consumed if entry.source is Source.IPS]
+    assert len(ips) <= IPS_PAGE  # the one page that came before it
     assert len(ips) < ips_rows
     assert collection.withdrawn == ({Source.IPS} if ips else frozenset())
     # Every other source came whole, in the same order as without the failure.

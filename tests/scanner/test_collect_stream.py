@@ -476,11 +476,12 @@ async def test_batches_come_newest_first_across_every_source(
     assert collection.skipped == fetched.skipped
     assert collection.out_of_order == 0
     assert (collection.since, collection.until) == (fetched.since, fetched.until)
-    # Requests of different sources interleave (each source paged as its turn comes).
+    # Requests of different sources interleave: each source is paged as its turn comes, with
+    # its next page asked for right after the last one arrived (read ahead), one at a time.
     logs = [path for path in paths if path != "list/alarm"]
     switches = sum(a != b for a, b in pairwise(logs))
     assert len(logs) >= 12
-    assert switches >= 6
+    assert switches >= 5
     assert all(batches)  # the consumer never gets an empty list
 
 
@@ -533,18 +534,21 @@ async def test_rows_arriving_while_paging_are_not_repeated(
         expected = {item["_id"] for item in recent}
         probes = sim.requests[OS_EVENT_PATH]
         changed = recent[2999]  # the last row of the first page, repeated by the second
-        entries: list[LogEntry] = []
+        request = client.request
 
-        def consume(batch: list[LogEntry]) -> None:
-            if not entries:
-                assert sim.requests[OS_EVENT_PATH] == probes + 1  # one page read so far
+        async def shifting(method: str, path: str, **kwargs: Any) -> Any:
+            """Once the first page has come, new rows arrive before the next is asked for."""
+            answer = await request(method, path, **kwargs)
+            if path == "stat/event" and sim.requests[OS_EVENT_PATH] == probes + 1:
                 for i in range(400):  # newer than the window: they only shift the pages
                     sim.append_event("EVT_LU_Connected", at=now + timedelta(seconds=1 + i))
                 changed["msg"] = "changed while paging"
-            entries.extend(batch)
+            return answer
 
+        monkeypatch.setattr(client, "request", shifting)
+        entries: list[LogEntry] = []
         async with collection:
-            await collection.digest(consume)
+            await collection.digest(entries.extend)
 
     events = [entry for entry in entries if entry.source is Source.EVENT]
     assert {entry.id for entry in events} == expected
@@ -684,10 +688,11 @@ async def test_the_event_loop_gets_a_turn_between_pages(
         stop.set()
         await counter
 
-    # The ticker ran between every two pages; a page's entries are handed over in its turn.
+    # The ticker ran between every two pages; a page's entries are handed over in its turn
+    # (all but the rest handed over at the end, once the page read ahead said there is no more).
     assert len(normalised) >= 5
     assert all(b > a for a, b in pairwise(normalised))
-    assert set(handed) <= set(normalised)
+    assert set(handed[:-1]) <= set(normalised)
 
 
 async def test_ips_paging_remembers_only_the_rows_at_its_boundary(

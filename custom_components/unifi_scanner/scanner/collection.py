@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from .exceptions import ScannerUnsupportedError
-from .normalize import gc_paused
+from .normalize import gc_paused, worker_turn
 
 if TYPE_CHECKING:
     from collections.abc import (
@@ -46,9 +46,10 @@ class Collection:
     ``digest(consume)`` hands ``consume`` lists of entries newest first across all sources,
     each millisecond in collection order ``(source, id)`` (``sort_newest_first``: the order the
     engine reads a collection in), each list older than the one before (except entries the
-    gateway delivered out of its own order, see ``out_of_order``). Pages are requested only as
-    they are consumed, one request at a time, always from the source whose pages reach least
-    far back, so about a page per source is held at once however large the backlog. A
+    gateway delivered out of its own order, see ``out_of_order``). Pages are taken always from
+    the source whose pages reach least far back; while one is digested, the next page of its
+    source is already on its way (``_ReadAhead``), so the gateway's time to answer overlaps
+    the digest. About two pages per source are held at once however large the backlog. A
     collection is read once; ``async with collection`` (or ``aclose()``) closes the page
     requests still open when the consumer fails.
 
@@ -136,15 +137,17 @@ class Collection:
         await self._prepared()
         collector = self.collector
         async with AsyncExitStack() as stack:
-            opened: dict[Source, Pages] = {}
+            opened: dict[Source, _ReadAhead] = {}
             while (source := collector.next_source()) is not None:
                 pages = opened.get(source)
                 if pages is None:
                     pages = opened[source] = await stack.enter_async_context(
-                        aclosing(self._fetchers[source]())
+                        aclosing(_ReadAhead(self._fetchers[source]()))
                     )
+                for other in opened.values():
+                    await other.settled()  # one request at a time: a page read ahead first
                 try:
-                    page = await anext(pages, None)
+                    page = await pages.next()
                 except ScannerUnsupportedError:
                     LOGGER.debug("%s is not supported by this gateway", source)
                     collector.discard(source)
@@ -195,7 +198,7 @@ class Collection:
             async for source, page in pages:
                 await asyncio.sleep(0)  # the page was decoded in the turn that just ended
                 if offload is not None and len(page) > offload_above:
-                    await offload(partial(step, page, source))
+                    await offload(partial(_in_turn, step, page, source))
                 else:
                     step(page, source)
                 del page
@@ -222,3 +225,63 @@ class Collection:
                     for source, rows in skipped.items()
                 ),
             )
+
+
+def _in_turn(
+    step: Callable[[list[dict[str, Any]], Source], None], page: list[dict[str, Any]], source: Source
+) -> None:
+    """Run a digest step on a worker thread in the workers' turn (``worker_turn``)."""
+    with worker_turn():
+        step(page, source)
+
+
+class _ReadAhead:
+    """One source's pages, the next already requested while the one handed out is digested.
+
+    A gateway takes a while to answer each page (a console's database, its network); asking for
+    the next page only once the last one was digested added that wait to every page. The page
+    read ahead is the one the source's pager would have requested next anyway, so no extra
+    request is made, and its failure surfaces when the page is asked for, as before. The
+    collection still sends one request at a time: before it asks another source, the page read
+    ahead has arrived (``settled``), so the console's session sees requests in turn.
+    """
+
+    def __init__(self, pages: Pages) -> None:
+        self._pages = pages
+        self._ahead: asyncio.Task[list[dict[str, Any]] | None] | None = None
+
+    async def next(self) -> list[dict[str, Any]] | None:
+        """Return the next page (None after the last), and request the one after it."""
+        ahead, self._ahead = self._ahead, None
+        page = await (ahead if ahead is not None else self._read())
+        if page is not None:
+            self._ahead = asyncio.create_task(self._read())
+        return page
+
+    async def settled(self) -> None:
+        """Wait until the page read ahead has arrived, leaving it for ``next``.
+
+        A failure is raised now, as a failure of the page asked for would have been: the
+        collection cannot complete. A source found unsupported is left for its turn, where it
+        is dropped and the other sources go on.
+        """
+        ahead = self._ahead
+        if ahead is None:
+            return
+        await asyncio.wait((ahead,))
+        failure = None if ahead.cancelled() else ahead.exception()
+        if failure is not None and not isinstance(failure, ScannerUnsupportedError):
+            raise failure
+
+    async def _read(self) -> list[dict[str, Any]] | None:
+        return await anext(self._pages, None)
+
+    async def aclose(self) -> None:
+        """Drop the page read ahead (its request is cancelled), then close the pager."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.cancel()
+            await asyncio.wait((ahead,))
+            if not ahead.cancelled():
+                ahead.exception()  # retrieved: a failure nobody asked for is not news
+        await self._pages.aclose()

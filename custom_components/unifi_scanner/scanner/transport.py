@@ -38,6 +38,7 @@ from .exceptions import (
     ScannerTimeoutError,
     ScannerUnsupportedError,
 )
+from .normalize import worker_turn
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,7 +90,16 @@ async def _decoded(body: bytes) -> Any:
     """
     if len(body) <= DECODE_ON_LOOP_BYTES:
         return _decode(body)
-    return await asyncio.get_running_loop().run_in_executor(None, _decode, body)
+    return await asyncio.get_running_loop().run_in_executor(None, _decode_in_turn, body)
+
+
+def _decode_in_turn(body: bytes) -> Any:
+    """Decode on a worker thread, in the workers' turn (``worker_turn``).
+
+    A page read ahead is then not decoded while the page before it is digested.
+    """
+    with worker_turn():
+        return _decode(body)
 
 
 @dataclass(kw_only=True)

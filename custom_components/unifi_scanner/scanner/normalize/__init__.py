@@ -15,6 +15,7 @@ from .collector import (
     normalize_entries,
     sort_entries,
     sort_newest_first,
+    worker_turn,
 )
 from .devices import normalize_device, normalize_health
 from .fields import template_fields
@@ -38,4 +39,5 @@ __all__ = [
     "sort_entries",
     "sort_newest_first",
     "template_fields",
+    "worker_turn",
 ]
