@@ -8,7 +8,6 @@ engine rule reports it. They keep tallies and the times a window still needs, ne
 from __future__ import annotations
 
 import heapq
-import math
 from array import array
 from collections import deque
 from itertools import pairwise
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .catalogue import Aggregate, EngineRule
 from .subjects import SUBJECT_KEYS, admin_name, client_key, device_key, ip_key, site_key
-from .tally import Tally, finding, merged
+from .tally import ALL, Tally, finding, merged
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -33,8 +32,6 @@ WAN_FLAP_COUNT = 3
 WAN_FLAP_SEVERE_COUNT = 6
 WAN_FLAP_WINDOW_MS = 60 * 60_000
 LOST_CONTACT_REPEATED_COUNT = 3
-ALL = -math.inf
-"""The default ``since_ms`` of ``findings``: every finding, however old its newest entry."""
 ADDRESSES_WATCHED = 4_096
 """Addresses per rule whose failed sign-ins are judged on their own.
 

@@ -241,9 +241,10 @@ class _ReadAhead:
     A gateway takes a while to answer each page (a console's database, its network); asking for
     the next page only once the last one was digested added that wait to every page. The page
     read ahead is the one the source's pager would have requested next anyway, so no extra
-    request is made, and its failure surfaces when the page is asked for, as before. The
-    collection still sends one request at a time: before it asks another source, the page read
-    ahead has arrived (``settled``), so the console's session sees requests in turn.
+    request is made. The collection still sends one request at a time: before it asks another
+    source, the page read ahead has arrived (``settled``), so the console's session sees
+    requests in turn, and a failure of that page ends the collection then, as it would have a
+    moment later.
     """
 
     def __init__(self, pages: Pages) -> None:

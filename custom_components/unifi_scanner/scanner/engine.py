@@ -23,13 +23,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .aggregations import AGGREGATORS, ALL, BySubject
+from .aggregations import AGGREGATORS, BySubject
 from .dedupe import DEDUP_TOLERANCE_MS, Deduplicator
 from .health import Thresholds, assess_health
 from .models import Analysis, KeyVariant
 from .normalize import sort_newest_first
 from .subjects import actor_fn, threat_actor
-from .tally import collection_key
+from .tally import ALL, collection_key
 from .threats import ThreatTally
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ millisecond, and a name comes from the last entry in that order that has one.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from .normalize import template_fields
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from .subjects import Ranked
 
 type Subject = tuple[str | None, str | None, str | None]
+
+ALL = -math.inf
+"""The default ``since_ms`` where findings are made: every one, however old its newest entry."""
 
 
 def comes_before(entry: LogEntry, other: LogEntry) -> bool:

@@ -8,7 +8,6 @@ severity of its alerts. Severe and medium groups also become findings.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from heapq import heappush, heapreplace, nsmallest
 from typing import TYPE_CHECKING
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING
 from .addresses import is_internal
 from .catalogue import EngineRule
 from .models import Finding, Severity, ThreatGroup, ThreatSource, ThreatSummary
-from .tally import comes_before
+from .tally import ALL, comes_before
 from .threat_catalogue import Outcome
 
 if TYPE_CHECKING:
@@ -169,7 +168,7 @@ class ThreatTally:
             signatures[signature] = signatures.get(signature, 0) + 1
 
     def summary(
-        self, *, catalogue: RuleCatalogue, since_ms: float = -math.inf
+        self, *, catalogue: RuleCatalogue, since_ms: float = ALL
     ) -> tuple[ThreatSummary, list[tuple[int, Finding]]]:
         """Return the summary and findings for severe/medium groups.
 
