@@ -18,6 +18,9 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, Self
 
 from custom_components.unifi_scanner.scanner import transport
+from custom_components.unifi_scanner.scanner.normalize.collector import (
+    _WORKER_TURN as WORKER_TURN,
+)
 from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
 
 if TYPE_CHECKING:
@@ -52,6 +55,8 @@ class Call:
     rows: int
     on_loop: bool
     turn: int
+    in_turn: bool
+    """Whether the worker threads' turn was taken (``in_worker_turn``) while it ran."""
 
 
 @dataclass
@@ -74,7 +79,9 @@ class LoopWork:
             result = original(*args, **kwargs)
             if self._counting:  # only while the turns are counted
                 on_loop = threading.get_ident() == self._loop_thread
-                self.calls.append(Call(stage, rows(args, result), on_loop, self.turn))
+                self.calls.append(
+                    Call(stage, rows(args, result), on_loop, self.turn, WORKER_TURN.locked())
+                )
             return result
 
         self.monkeypatch.setattr(owner, name, recorded)

@@ -28,6 +28,7 @@ from .scanner.exceptions import (
     ScannerError,
     ScannerRateLimitError,
 )
+from .scanner.normalize import in_worker_turn
 from .scanner.period import Period
 from .scanner.report import build_report
 from .scanner.sanitize import clean
@@ -246,7 +247,7 @@ class UnifiScannerCoordinator(DataUpdateCoordinator[ScanResult]):
         )
         # Many subjects (a week of a busy site) make many findings: built off the loop.
         analysis = (
-            await self.hass.async_add_executor_job(conclude)
+            await self.hass.async_add_executor_job(in_worker_turn, conclude)
             if period.new_entries > LARGE_BATCH
             else conclude()
         )

@@ -33,6 +33,7 @@ from .const import (
 from .data import DeliveryOutcome
 from .findings import finding_data, inert, report_summary, state_key
 from .report_files import reports_dir, write_report_files
+from .scanner.normalize import in_worker_turn
 from .scanner.render import render_alert, render_html, render_markdown, render_title
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class ReportDelivery:
             html = notify and bool(options.html_notify_services)
             render = partial(_render, report, options, files=files, html=html)
             rendered = (
-                await self._hass.async_add_executor_job(render)
+                await self._hass.async_add_executor_job(in_worker_turn, render)
                 if files or report.entry_count > LARGE_BATCH
                 else render()
             )

@@ -28,6 +28,7 @@ from .checkpoint import LIVE_SOURCES
 from .const import DOMAIN, LARGE_BATCH, LOGGER
 from .scanner.live_feed import FeedSettings, LiveFeed
 from .scanner.live_window import LiveWindow
+from .scanner.normalize import in_worker_turn
 from .scanner.quiet import split_muted
 from .scanner.report import with_live
 
@@ -116,7 +117,7 @@ class LiveAlerts:
                 checkpoint=coordinator.store.state.checkpoint,
             )
             completed = (
-                await self._hass.async_add_executor_job(run)
+                await self._hass.async_add_executor_job(in_worker_turn, run)
                 if len(self._window) + len(entries) > LARGE_BATCH
                 else run()
             )

@@ -8,6 +8,7 @@ only carry a safety net against a hang. Backoffs are shortened so a reconnect ta
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -27,9 +28,12 @@ from custom_components.unifi_scanner.const import (
     CONF_NOTIFY_SERVICES,
     DOMAIN,
     EVENT_FINDING,
+    LARGE_BATCH,
 )
 from custom_components.unifi_scanner.delivery import NOTIFY_MAX_CHARS
 from custom_components.unifi_scanner.scanner.auth import AuthMethod
+from custom_components.unifi_scanner.scanner.live_window import LiveWindow
+from custom_components.unifi_scanner.scanner.normalize.collector import _WORKER_TURN as TURN
 from tests.simulator import Mode
 from tests.simulator.faults import HANG_GUARD
 from tests.waiting import until
@@ -271,6 +275,30 @@ async def test_a_storm_of_findings_is_one_message_a_phone_takes(
     shown = message.count("**Rogue DHCP server")
     assert 0 < shown < 40
     assert f"…and {40 - shown} more findings" in message
+
+
+@pytest.mark.usefixtures("live_entry")
+async def test_a_large_window_is_analysed_on_a_worker_in_its_turn(
+    simulator: GatewaySimulator, findings: Findings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A push that makes the window large is analysed off the loop, one heavy batch at a time."""
+    where: list[tuple[bool, bool]] = []
+    completed = LiveWindow.completed
+
+    def watched(self: LiveWindow, *args: Any, **kwargs: Any) -> Any:
+        where.append((threading.current_thread() is threading.main_thread(), TURN.locked()))
+        return completed(self, *args, **kwargs)
+
+    monkeypatch.setattr(LiveWindow, "completed", watched)
+    simulator.append_events(
+        *(
+            (ROGUE_DHCP, switch(f"Switch {n:03d}", f"f0:9f:c2:00:02:{n:02x}"))
+            for n in range(LARGE_BATCH + 10)
+        )
+    )
+    await findings.wait_live(LARGE_BATCH + 10)
+    assert where == [(False, True)]
+    assert not TURN.locked()
 
 
 async def test_frames_without_events_are_skipped_and_huge_frames_are_read(

@@ -14,7 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Self
 
 from .exceptions import ScannerUnsupportedError
-from .normalize import gc_paused, worker_turn
+from .normalize import gc_paused, in_worker_turn
 
 if TYPE_CHECKING:
     from collections.abc import (
@@ -198,7 +198,7 @@ class Collection:
             async for source, page in pages:
                 await asyncio.sleep(0)  # the page was decoded in the turn that just ended
                 if offload is not None and len(page) > offload_above:
-                    await offload(partial(_in_turn, step, page, source))
+                    await offload(partial(in_worker_turn, partial(step, page, source)))
                 else:
                     step(page, source)
                 del page
@@ -225,14 +225,6 @@ class Collection:
                     for source, rows in skipped.items()
                 ),
             )
-
-
-def _in_turn(
-    step: Callable[[list[dict[str, Any]], Source], None], page: list[dict[str, Any]], source: Source
-) -> None:
-    """Run a digest step on a worker thread in the workers' turn (``worker_turn``)."""
-    with worker_turn():
-        step(page, source)
 
 
 class _ReadAhead:

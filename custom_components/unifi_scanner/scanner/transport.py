@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
@@ -38,7 +39,7 @@ from .exceptions import (
     ScannerTimeoutError,
     ScannerUnsupportedError,
 )
-from .normalize import worker_turn
+from .normalize import in_worker_turn
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -90,16 +91,10 @@ async def _decoded(body: bytes) -> Any:
     """
     if len(body) <= DECODE_ON_LOOP_BYTES:
         return _decode(body)
-    return await asyncio.get_running_loop().run_in_executor(None, _decode_in_turn, body)
-
-
-def _decode_in_turn(body: bytes) -> Any:
-    """Decode on a worker thread, in the workers' turn (``worker_turn``).
-
-    A page read ahead is then not decoded while the page before it is digested.
-    """
-    with worker_turn():
-        return _decode(body)
+    # In the workers' turn: a page read ahead is not decoded while the one before is digested.
+    return await asyncio.get_running_loop().run_in_executor(
+        None, in_worker_turn, partial(_decode, body)
+    )
 
 
 @dataclass(kw_only=True)

@@ -107,6 +107,7 @@ async def test_backlog_of_100k_events(
     work = LoopWork(hass.loop, monkeypatch)
     work.watch_collection()
     work.watch(Period, "add", "select and analyse", _batch_of)
+    work.watch(Period, "analysis", "conclude", _analysed)
     work.watch(delivery, "_render", "render", _report_entries)
     gc.collect()
     before = _entries_alive()  # what earlier tests in this process still hold
@@ -164,9 +165,14 @@ def _assert_responsive(work: LoopWork) -> None:
     large = [call for call in work.calls if call.rows > LARGE_BATCH]
     assert {call.stage for call in large} >= {"decode", "normalise", "select and analyse"}
     assert [call for call in large if call.on_loop] == []
+    # One heavy batch at a time on the workers (a page read ahead waits for the digest step).
+    assert [call for call in large if not call.in_turn] == []
     assert work.busiest_turn() <= LARGE_BATCH
     whole = [call for call in work.calls if call.rows >= BACKLOG]
-    assert [(call.stage, call.on_loop) for call in whole] == [("render", False)]
+    assert [(call.stage, call.on_loop) for call in whole] == [
+        ("conclude", False),
+        ("render", False),
+    ]
 
 
 def _assert_flat(alive: list[int]) -> None:
@@ -177,6 +183,10 @@ def _assert_flat(alive: list[int]) -> None:
 
 def _batch_of(args: tuple[Any, ...], _result: Any) -> int:
     return len(args[1])
+
+
+def _analysed(_args: tuple[Any, ...], result: Any) -> int:
+    return int(result.entry_count)
 
 
 def _report_entries(args: tuple[Any, ...], _result: Any) -> int:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from .build import _FAST_ENTRY, _FAST_THREAT, _fast_entry, _fast_threat, _slow_entry, _slow_threat
 from .collector import (
     gc_paused,
+    in_worker_turn,
     normalize_entries,
     sort_entries,
     sort_newest_first,
-    worker_turn,
 )
 from .devices import normalize_device, normalize_health
 from .fields import template_fields
@@ -30,6 +30,7 @@ __all__ = [
     "_slow_entry",
     "_slow_threat",
     "gc_paused",
+    "in_worker_turn",
     "normalize_device",
     "normalize_entries",
     "normalize_event",
@@ -39,5 +40,4 @@ __all__ = [
     "sort_entries",
     "sort_newest_first",
     "template_fields",
-    "worker_turn",
 ]

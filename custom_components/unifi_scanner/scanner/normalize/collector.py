@@ -130,17 +130,17 @@ def gc_paused() -> Iterator[None]:
 _WORKER_TURN = threading.Lock()
 
 
-@contextmanager
-def worker_turn() -> Iterator[None]:
-    """Take the worker threads' turn for one page's heavy work: decoding it or its digest step.
+def in_worker_turn[R](work: Callable[[], R]) -> R:
+    """Run ``work`` in the worker threads' turn: one heavy batch (a page) at a time.
 
-    A collection reads the next page while the last one is digested, and without turns the two
-    would share the GIL with the event loop, which then waits behind both: on one core that was
-    a longest block of 26 ms instead of 18. A worker waiting for its turn holds no GIL. Only
-    for worker threads: on the event loop it would wait for another thread's page.
+    A collection reads the next page while the last one is digested, and live pushes are
+    analysed while a scan runs; without turns two workers share the GIL with the event loop,
+    which then waits behind both (on one core, a longest block of 26 ms instead of 18). A
+    worker waiting for its turn holds no GIL. Only for worker threads: on the event loop it
+    would wait for another thread's batch.
     """
     with _WORKER_TURN:
-        yield
+        return work()
 
 
 _time_ms = attrgetter("time_ms")
