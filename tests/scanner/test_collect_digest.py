@@ -432,6 +432,48 @@ async def test_decoding_a_page_read_ahead_waits_for_the_digest_step(
     assert overlaps == []
 
 
+@pytest.mark.parametrize("offload", [None, to_worker], ids=["on_loop", "offloaded"])
+@pytest.mark.usefixtures("small_pages")
+async def test_a_cancelled_digest_drops_the_page_read_ahead(
+    sim: GatewaySimulator,
+    http: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+    offload: Offload | None,
+) -> None:
+    """Cancelled part-way: every pager is closed and nothing is left running."""
+    since, until = window()
+    client = make_client(sim, http)
+    collection = await client.collect(since, until=until)
+    started, closed = watch_pages(client, monkeypatch)
+    batches = 0
+    third = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def consume(_batch: list[LogEntry]) -> None:
+        nonlocal batches
+        batches += 1
+        if batches == 3:  # the consumer may run on a worker thread
+            loop.call_soon_threadsafe(third.set)
+
+    digest = asyncio.create_task(
+        collection.digest(consume, offload=offload, offload_above=OFFLOAD_ABOVE)
+    )
+    await third.wait()
+    digest.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await digest
+
+    assert started
+    assert closed == started
+    reading = [
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "") == "_ReadAhead._read"
+    ]
+    assert reading == []
+    assert gc.isenabled()
+
+
 # --- failures part-way ----------------------------------------------------------------------
 
 
