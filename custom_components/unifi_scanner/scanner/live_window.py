@@ -102,7 +102,7 @@ class LiveWindow:
         # every few dozen pushes. Paused, and with only the completed findings still alive
         # when it resumes, the rest is freed as it goes.
         with gc_paused():
-            findings = analyze(
+            return analyze(
                 list(entries),
                 catalogue=catalogue,
                 thresholds=thresholds,
@@ -110,13 +110,6 @@ class LiveWindow:
                 disabled=disabled,
                 since_ms=earliest,
             ).findings
-            completed = tuple(
-                finding
-                for finding in findings
-                if int(finding.last_seen.timestamp() * 1000) >= earliest
-            )
-            del findings
-        return completed
 
 
 def _order(entry: LogEntry) -> tuple[int, str, str]:
