@@ -21,6 +21,7 @@ from custom_components.unifi_scanner.scanner import client as client_module
 from custom_components.unifi_scanner.scanner import envelope
 from custom_components.unifi_scanner.scanner import transport as transport_module
 from custom_components.unifi_scanner.scanner.client import NORMALIZE_CHUNK
+from custom_components.unifi_scanner.scanner.collection import _ReadAhead
 from custom_components.unifi_scanner.scanner.exceptions import ScannerResponseError
 from custom_components.unifi_scanner.scanner.models import LogEntry, SkippedRows, Source
 from custom_components.unifi_scanner.scanner.normalize import sort_newest_first
@@ -30,7 +31,7 @@ from tests.simulator import GatewaySimulator, Mode
 from tests.simulator import server as simulator_server
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, Mapping
+    from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 
     import aiohttp
 
@@ -472,6 +473,34 @@ async def test_a_cancelled_digest_drops_the_page_read_ahead(
     ]
     assert reading == []
     assert gc.isenabled()
+
+
+async def test_a_close_cancelled_while_the_read_ahead_stops_still_closes_the_pager() -> None:
+    """Unloading may cancel a scan twice: the second cancel must not leave a pager open."""
+    stopping = asyncio.Event()
+    closed: list[str] = []
+
+    async def pages() -> AsyncGenerator[list[dict[str, Any]]]:
+        try:
+            yield [{"_id": "first"}]
+            try:
+                await asyncio.Event().wait()  # the gateway has not answered yet
+            except asyncio.CancelledError:
+                stopping.set()
+                await asyncio.sleep(0)  # the answer was already on its way
+            yield [{"_id": "late"}]
+        finally:
+            closed.append("pager")
+
+    read = _ReadAhead(pages())
+    assert await read.next() == [{"_id": "first"}]
+    closing = asyncio.create_task(read.aclose())
+    await stopping.wait()
+    closing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await closing
+
+    assert closed == ["pager"]
 
 
 # --- failures part-way ----------------------------------------------------------------------

@@ -270,11 +270,23 @@ class _ReadAhead:
         return await anext(self._pages, None)
 
     async def aclose(self) -> None:
-        """Drop the page read ahead (its request is cancelled), then close the pager."""
+        """Drop the page read ahead (its request is cancelled), then close the pager.
+
+        The pager can only be closed once the read has stopped, so closing goes on while it
+        stops even if the close itself is cancelled meanwhile (Home Assistant cancelling a
+        scan twice while it unloads); the cancellation is raised once the pager is closed.
+        """
         ahead, self._ahead = self._ahead, None
+        cancelled: asyncio.CancelledError | None = None
         if ahead is not None:
             ahead.cancel()
-            await asyncio.wait((ahead,))
+            while not ahead.done():
+                try:
+                    await asyncio.wait((ahead,))
+                except asyncio.CancelledError as err:
+                    cancelled = err
             if not ahead.cancelled():
                 ahead.exception()  # retrieved: a failure nobody asked for is not news
         await self._pages.aclose()
+        if cancelled is not None:
+            raise cancelled
