@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.scripts import run_script
 
 
@@ -20,6 +22,12 @@ def test_bench_ha_prints_each_figure_next_to_its_target() -> None:
         (row,) = (line for line in out.splitlines() if line.startswith(f"| {figure}"))
         assert target in row
         assert row.rstrip().endswith(("| PASS   |", "| MISS   |"))
+    (spread,) = (line for line in out.splitlines() if line.startswith("longest block of each"))
+    assert re.fullmatch(
+        r"longest block of each run: \d+\.\d ms; \d+ of [\d,]+ looks at the loop came "
+        r"more than 20 ms late \(\d+\.\d\d%\)",
+        spread,
+    )
 
 
 def test_bench_ha_rejects_bad_arguments() -> None:
