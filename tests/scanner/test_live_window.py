@@ -230,6 +230,52 @@ def test_entries_a_report_told_leave_the_window_and_no_longer_add_up() -> None:
     assert len(window) == 1
 
 
+def test_the_window_is_checked_again_only_when_a_report_moved_the_checkpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A push checks its own entries; the held ones only once per delivered report."""
+    window = LiveWindow()
+    earlier = [entries(roam(BASE_MS + n * MINUTE_MS)) for n in range(3)]
+    before = _covered(entries(rogue_dhcp(BASE_MS - MINUTE_MS)))
+    for batch in earlier:
+        complete(window, batch, checkpoint=before)
+    checked: list[str] = []
+    is_new = Checkpoint.is_new
+
+    def counted(self: Checkpoint, source: Source, entry_id: str, time_ms: int) -> bool:
+        checked.append(entry_id)
+        return is_new(self, source, entry_id, time_ms)
+
+    monkeypatch.setattr(Checkpoint, "is_new", counted)
+    (push,) = entries(roam(BASE_MS + 3 * MINUTE_MS))
+    complete(window, [push], checkpoint=before)
+    assert set(checked) == {push.id}
+    assert len(window) == 4
+
+    checked.clear()
+    delivered = _covered(*earlier)  # a report told the first three
+    (later,) = entries(roam(BASE_MS + 4 * MINUTE_MS))
+    told = complete(window, [later], checkpoint=delivered)
+    assert set(checked) == {entry.id for batch in earlier for entry in batch} | {
+        push.id,
+        later.id,
+    }
+    assert len(window) == 2
+    assert ROAMING_FLAP not in rule_ids(told)  # five roams, but a report told three of them
+
+
+def test_entries_added_without_a_checkpoint_are_checked_by_the_next_one() -> None:
+    window = LiveWindow()
+    first = entries(rogue_dhcp(BASE_MS))
+    second = entries(channel_changed(BASE_MS + MINUTE_MS))
+    delivered = _covered(second)
+    complete(window, first, checkpoint=delivered)
+    complete(window, second)  # not checked: no checkpoint was given
+    assert len(window) == 2
+    complete(window, entries(channel_changed(BASE_MS + 2 * MINUTE_MS)), checkpoint=delivered)
+    assert len(window) == 2  # the second left: the same checkpoint had told it
+
+
 def test_a_report_is_judged_by_the_log_twin_of_each_live_source() -> None:
     (live,) = entries(rogue_dhcp(BASE_MS))
     (alert,) = entries(rogue_dhcp(BASE_MS), source=Source.LIVE_ALERT)
