@@ -17,8 +17,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN, LARGE_BATCH, LOGGER
 from .scanner.models import Source
+from .scanner.normalize import in_worker_turn
 from .scanner.quiet import Mute, Quieting
 from .scanner.watermark import Checkpoint
 
@@ -84,6 +85,18 @@ class StoredState:
             finding_id for finding_id, is_state in self.acknowledged.items() if is_state
         )
         return Quieting(mutes=self.mutes, acknowledged=held)
+
+    @property
+    def records(self) -> int:
+        """How many records serialising the state walks: ids, announcements, rows, mutes."""
+        return (
+            sum(len(mark.ids) for mark in self.checkpoint.marks.values())
+            + len(self.reported_state)
+            + len(self.mutes)
+            + len(self.acknowledged)
+            + len(self.announced_live)
+            + len(self.live_rows)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for the Store (JSON-safe, times ISO-8601 UTC)."""
@@ -259,7 +272,15 @@ class CheckpointStore:
             return state
 
     async def _write(self, state: StoredState) -> None:
-        await self._store.async_save(state.to_dict())
+        # The Store encodes on a worker thread, but the dict it encodes is made by the caller.
+        # Each live announcement writes the state, so with 2 000 findings announced in an hour
+        # making it on the loop took about 3 ms at every one of them.
+        data = (
+            await self._hass.async_add_executor_job(in_worker_turn, state.to_dict)
+            if state.records > LARGE_BATCH
+            else state.to_dict()
+        )
+        await self._store.async_save(data)
         self.state = state
         ir.async_delete_issue(self._hass, DOMAIN, corrupt_issue_id(self._entry_id))
 

@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 
 from custom_components.unifi_scanner import live
+from custom_components.unifi_scanner.checkpoint import StoredState
 from custom_components.unifi_scanner.const import (
     CONF_MIN_SEVERITY,
     CONF_NOTIFY_SERVICES,
@@ -298,6 +299,37 @@ async def test_a_large_window_is_analysed_on_a_worker_in_its_turn(
     )
     await findings.wait_live(LARGE_BATCH + 10)
     assert where == [(False, True)]
+    assert not TURN.locked()
+
+
+@pytest.mark.usefixtures("live_entry")
+async def test_a_large_state_is_serialised_for_the_store_on_a_worker_in_its_turn(
+    simulator: GatewaySimulator, findings: Findings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each announcement writes the state: with hundreds announced, that work leaves the loop."""
+    where: list[tuple[int, bool, bool]] = []
+    to_dict = StoredState.to_dict
+
+    def watched(self: StoredState) -> dict[str, Any]:
+        on_loop = threading.current_thread() is threading.main_thread()
+        where.append((self.records, on_loop, TURN.locked()))
+        return to_dict(self)
+
+    monkeypatch.setattr(StoredState, "to_dict", watched)
+    simulator.append_events((ROGUE_DHCP, switch("Switch", "f0:9f:c2:00:03:01")))
+    await findings.wait_live(1)
+    simulator.append_events(
+        *(
+            (ROGUE_DHCP, switch(f"Switch {n:03d}", f"f0:9f:c2:00:04:{n:02x}"))
+            for n in range(LARGE_BATCH + 10)
+        )
+    )
+    await findings.wait_live(LARGE_BATCH + 11)
+    assert {(records > LARGE_BATCH, on_loop, in_turn) for records, on_loop, in_turn in where} == {
+        (False, True, False),
+        (True, False, True),
+    }
+    assert max(records for records, _, _ in where) > LARGE_BATCH
     assert not TURN.locked()
 
 
