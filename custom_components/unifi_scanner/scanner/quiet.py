@@ -139,6 +139,8 @@ def split_muted(
     ended: list[Mute] = []
     for mute in mutes:
         (active if mute.active(now) else ended).append(mute)
+    if not active:  # the usual case, at every live announcement: nothing to match
+        return tuple(findings), (), tuple(ended)
     active.sort(key=lambda mute: (mute.finding_id is None, mute.subject is None))
     kept: list[Finding] = []
     muted: list[MutedFinding] = []
