@@ -275,6 +275,7 @@ class _ReadAhead:
         The pager can only be closed once the read has stopped, so closing goes on while it
         stops even if the close itself is cancelled meanwhile (Home Assistant cancelling a
         scan twice while it unloads); the cancellation is raised once the pager is closed.
+        The wait is bounded: a read ends within the transport's request timeout.
         """
         ahead, self._ahead = self._ahead, None
         cancelled: asyncio.CancelledError | None = None
