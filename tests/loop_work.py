@@ -18,10 +18,8 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, Self
 
 from custom_components.unifi_scanner.scanner import transport
-from custom_components.unifi_scanner.scanner.normalize.collector import (
-    _WORKER_TURN as WORKER_TURN,
-)
 from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
+from custom_components.unifi_scanner.scanner.normalize.pace import _WORKER_TURN as WORKER_TURN
 
 if TYPE_CHECKING:
     import asyncio

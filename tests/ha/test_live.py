@@ -34,7 +34,7 @@ from custom_components.unifi_scanner.const import (
 from custom_components.unifi_scanner.delivery import NOTIFY_MAX_CHARS
 from custom_components.unifi_scanner.scanner.auth import AuthMethod
 from custom_components.unifi_scanner.scanner.live_window import LiveWindow
-from custom_components.unifi_scanner.scanner.normalize.collector import _WORKER_TURN as TURN
+from custom_components.unifi_scanner.scanner.normalize.pace import _WORKER_TURN as TURN
 from tests.simulator import Mode
 from tests.simulator.faults import HANG_GUARD
 from tests.waiting import until

@@ -10,16 +10,12 @@ is skipped instead of failing the batch. Numbers may arrive as strings, geo fiel
 from __future__ import annotations
 
 from .build import _FAST_ENTRY, _FAST_THREAT, _fast_entry, _fast_threat, _slow_entry, _slow_threat
-from .collector import (
-    gc_paused,
-    in_worker_turn,
-    normalize_entries,
-    sort_entries,
-    sort_newest_first,
-)
 from .devices import normalize_device, normalize_health
 from .fields import template_fields
 from .legacy import normalize_event, normalize_ips
+from .order import sort_entries, sort_newest_first
+from .pace import gc_paused, in_worker_turn
+from .page import normalize_entries
 from .system_log import normalize_system_log
 
 __all__ = [

@@ -1,190 +1,24 @@
-"""Normalise whole pages: dispatch by source, drop repeats, keep a window, sort.
+"""Hand a collection over newest first while it is being read.
 
-``OrderedCollector`` hands a collection over newest first while it is being read, holding about
-a page per source, so a backlog of any size goes through in flat memory.
+``OrderedCollector`` holds about a page per source, so a backlog of any size goes through in
+flat memory; ``page`` normalises each page, ``order`` gives the order it hands entries over in.
 """
 
 from __future__ import annotations
 
-import gc
-import threading
 from bisect import bisect_left
-from contextlib import contextmanager
-from itertools import compress, islice
 from math import inf
-from operator import attrgetter, eq
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from custom_components.unifi_scanner.scanner.models import LogEntry, SkippedRows, Source
 
 from .coerce import _SKIP
-from .legacy import _legacy
-from .system_log import _system_log
+from .order import _time_ms, sort_newest_first
+from .pace import gc_paused
+from .page import _NORMALIZERS, _normalize_into
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
-
-
-def _ips(item: Mapping[str, Any], _source: Source) -> LogEntry | None:
-    return _legacy(item, Source.IPS)
-
-
-def _system_log_any(item: Mapping[str, Any], _source: Source) -> LogEntry | None:
-    return _system_log(item)
-
-
-_NORMALIZERS: dict[Source, Callable[[Mapping[str, Any], Source], LogEntry | None]] = {
-    Source.SYSTEM_LOG: _system_log_any,
-    Source.EVENT: _legacy,
-    Source.ALARM: _legacy,
-    Source.IPS: _ips,
-    Source.LIVE: _legacy,
-    Source.LIVE_ALERT: _legacy,
-}
-
-
-_NO_IDS: Final[Mapping[str, int | None]] = {}
-
-
-def _normalize_into(
-    items: Iterable[Mapping[str, Any]],
-    source: Source,
-    seen: dict[str, int | None],
-    out: list[LogEntry],
-    since_ms: float,
-    until_ms: float,
-    counts: list[int],
-    previous: Mapping[str, int | None] = _NO_IDS,
-) -> float:
-    """Append the usable, first-seen items of one source inside the window to ``out``.
-
-    ``counts`` adds up the rows skipped as [unreadable, conflicting]. ``seen`` maps each id to
-    a fingerprint of its first row's time, key and message (None outside the window), so a
-    repeated id costs one comparison and no copy: pages that overlap repeat rows unchanged, and
-    only a changed row is a conflict. Remembering a number rather than the entry lets every
-    entry go as soon as it was analysed. ``previous`` holds ids remembered from before ``seen``
-    (the previous page); an id found there is a repeat too, and is remembered in ``seen``
-    again. Returns the oldest time of every usable row, repeats and rows outside the window
-    included (infinity when there was none).
-    """
-    normalize = _NORMALIZERS[source]
-    get = seen.get
-    append = out.append
-    oldest = inf
-    for item in items:
-        try:
-            entry = normalize(item, source)
-        except _SKIP:
-            entry = None
-        if entry is None:
-            counts[0] += 1
-            continue
-        entry_id = entry.id
-        time_ms = entry.time_ms
-        if time_ms < oldest:  # noqa: PLR1730 - a call to min() per row costs more
-            oldest = time_ms
-        if entry_id in seen:
-            first = get(entry_id)
-        elif entry_id in previous:
-            first = seen[entry_id] = previous[entry_id]
-        else:
-            if since_ms <= time_ms <= until_ms:
-                seen[entry_id] = hash((time_ms, entry.key, entry.message))
-                append(entry)
-            else:
-                seen[entry_id] = None
-            continue
-        if first is not None and first != hash((time_ms, entry.key, entry.message)):
-            counts[1] += 1
-    return oldest
-
-
-def normalize_entries(items: Iterable[Mapping[str, Any]], source: Source) -> list[LogEntry]:
-    """Normalise a batch from one source, dropping unusable items and repeated ids."""
-    entries: list[LogEntry] = []
-    _normalize_into(items, source, {}, entries, -inf, inf, [0, 0])
-    return entries
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector around one bounded, synchronous batch.
-
-    Decoding and normalising a page allocates thousands of dicts and entries, and the collector
-    would traverse them again and again while they are being built (at 100 000 events that was
-    a fifth of the parse time, and Home Assistant's far larger heap makes each full collection
-    dearer). Callers wrap one page at a time, never an ``await``: the collector runs normally
-    between pages and catches up on the page at its next collection. A collector that was
-    already disabled (by the application) stays disabled.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
-_WORKER_TURN = threading.Lock()
-
-
-def in_worker_turn[R](work: Callable[[], R]) -> R:
-    """Run ``work`` in the worker threads' turn: one heavy batch (a page) at a time.
-
-    A collection reads the next page while the last one is digested, and live pushes are
-    analysed while a scan runs; without turns two workers share the GIL with the event loop,
-    which then waits behind both (on one core, a longest block of 26 ms instead of 18). A
-    worker waiting for its turn holds no GIL. Only for worker threads: on the event loop it
-    would wait for another thread's batch.
-    """
-    with _WORKER_TURN:
-        return work()
-
-
-_time_ms = attrgetter("time_ms")
-_tie_key = attrgetter("source", "id")
-
-
-def sort_entries(entries: list[LogEntry]) -> None:
-    """Sort in place by (time, source, id), the order ``FetchResult.entries`` promises.
-
-    Sorting on the time alone and then ordering the short runs of equal times by source and id
-    gives the same order as the three-part key for a fraction of the cost.
-    """
-    entries.sort(key=_time_ms)
-    _sort_ties(entries)
-
-
-def sort_newest_first(entries: list[LogEntry]) -> None:
-    """Sort in place newest first, and within one millisecond in collection order.
-
-    The order a streaming analysis reads a collection in: its cross-source deduplication
-    keeps the first report of an occurrence it reads, so within a millisecond the legacy
-    sources (alarm, event), whose rows carry the most detail, come before the v2 log. Pages
-    arrive nearly in this order, so the time sort is a near-linear pass.
-    """
-    entries.sort(key=_time_ms, reverse=True)  # stable, like every sort here
-    _sort_ties(entries)
-
-
-def _sort_ties(entries: list[LogEntry]) -> None:
-    """Order each run of equal times (in a list sorted by time) by source and id.
-
-    The runs are found without a Python loop over every entry.
-    """
-    times = list(map(_time_ms, entries))
-    ties = list(compress(range(1, len(times)), map(eq, times, islice(times, 1, None))))
-    if not ties:
-        return
-    start, last = ties[0] - 1, ties[0]
-    for index in islice(ties, 1, None):
-        if index != last + 1:
-            entries[start : last + 1] = sorted(entries[start : last + 1], key=_tie_key)
-            start = index - 1
-        last = index
-    entries[start : last + 1] = sorted(entries[start : last + 1], key=_tie_key)
+    from collections.abc import Iterable, Mapping
 
 
 def _age(entry: LogEntry) -> int:
