@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.unifi_scanner.scanner import client as client_module
-from custom_components.unifi_scanner.scanner import envelope
+from custom_components.unifi_scanner.scanner import envelope, paging
 from custom_components.unifi_scanner.scanner import transport as transport_module
 from custom_components.unifi_scanner.scanner.client import NORMALIZE_CHUNK
 from custom_components.unifi_scanner.scanner.collection import _ReadAhead
@@ -68,8 +67,8 @@ def to_worker(step: Callable[[], None]) -> Awaitable[None]:
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Page every paged source several times over the simulator's day of data."""
-    monkeypatch.setattr(client_module, "LEGACY_PAGE_SIZE", EVENT_PAGE)
-    monkeypatch.setattr(client_module, "SYSTEM_LOG_PAGE_SIZE", SYSTEM_LOG_PAGE)
+    monkeypatch.setattr(paging, "LEGACY_PAGE_SIZE", EVENT_PAGE)
+    monkeypatch.setattr(paging, "SYSTEM_LOG_PAGE_SIZE", SYSTEM_LOG_PAGE)
     monkeypatch.setattr(simulator_server, "IPS_CAP", IPS_PAGE)
 
 

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from custom_components.unifi_scanner.scanner import client as client_module
+from custom_components.unifi_scanner.scanner import paging
 from custom_components.unifi_scanner.scanner.models import LogEntry, SkippedRows, Source
 from custom_components.unifi_scanner.scanner.normalize.collector import OrderedCollector
 from tests.scanner.live_support import make_client, modes, with_rows
@@ -567,7 +567,7 @@ async def test_a_row_the_gateway_sorts_wrongly_is_handed_over_and_counted(
     """A row without ``time`` sorts as the oldest on the gateway; its ``datetime`` is recent."""
     now = datetime.now(UTC)
     since = now - timedelta(hours=2)
-    monkeypatch.setattr(client_module, "LEGACY_PAGE_SIZE", legacy_page)
+    monkeypatch.setattr(paging, "LEGACY_PAGE_SIZE", legacy_page)
     async with busy_gateway(events, 0, now) as sim:
         recent = now - timedelta(seconds=5)
         late = {

@@ -1,25 +1,24 @@
 """Async client for the Network application of a UniFi gateway (UniFi OS or classic).
 
-``UnifiClient`` holds the endpoint methods (sites, sysinfo, probe, devices, health, the paged log
-sources), ``collect`` (one collection read page by page, newest first: ``collection``) and
-``fetch_since`` (all of it at once); the session, login and the single ``request()`` chokepoint
-live in ``transport``, the pure envelope helpers in ``envelope``. Paths and quirks follow
-UNIFI_API.md.
+``UnifiClient`` holds the endpoint methods (sites, sysinfo, probe, devices, health, the log
+sources paged by ``paging``), ``collect`` (one collection read page by page, newest first:
+``collection``) and ``fetch_since`` (all of it at once); the session, login and the single
+``request()`` chokepoint live in ``transport``, the pure envelope helpers in ``envelope``.
+Paths and quirks follow UNIFI_API.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from .collection import NORMALIZE_CHUNK, Collection
 from .envelope import MFA_MESSAGE, _count, _data, _jwt_csrf, _retry_after
-from .exceptions import ScannerResponseError, ScannerUnsupportedError
+from .exceptions import ScannerUnsupportedError
 from .models import (
     Capabilities,
     Device,
@@ -32,7 +31,17 @@ from .models import (
 )
 from .normalize import normalize_device, normalize_health, sort_entries
 from .normalize.collector import OrderedCollector
-from .transport import DEFAULT_PORT, UNIFI_OS_PREFIX, UnifiTransport, _SessionExpiredError
+from .paging import (
+    IPS_PAGE_SIZE,
+    LEGACY_PAGE_SIZE,
+    MAX_PAGES,
+    SYSTEM_LOG_PAGE_SIZE,
+    LogPaging,
+    _item_ms,
+    _ms,
+    _utc,
+)
+from .transport import DEFAULT_PORT, UNIFI_OS_PREFIX, _SessionExpiredError
 
 if TYPE_CHECKING:
     from collections.abc import (
@@ -59,21 +68,13 @@ __all__ = [
     "_SessionExpiredError",
     "_count",
     "_data",
+    "_item_ms",
     "_jwt_csrf",
     "_retry_after",
+    "_utc",
 ]
 
 LOGGER = logging.getLogger(__name__)
-
-
-# Rows per request. Each page is decoded and normalised in one go on the event loop, so a page
-# is kept to about 2 MB of JSON (IPS rows are three times the size of an event row): well under
-# 50 ms of work per page on a slow machine.
-LEGACY_PAGE_SIZE: Final = 3000
-SYSTEM_LOG_PAGE_SIZE: Final = 1000
-IPS_PAGE_SIZE: Final = 1000
-# A gateway that keeps announcing more rows must not keep a scan busy forever.
-MAX_PAGES: Final = 1000
 
 
 async def _on_worker(step: Callable[[], None]) -> None:
@@ -81,35 +82,8 @@ async def _on_worker(step: Callable[[], None]) -> None:
     await asyncio.get_running_loop().run_in_executor(None, step)
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-def _utc(moment: datetime) -> datetime:
-    """Make a datetime aware; naive values are taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _item_ms(item: Any) -> int | None:
-    """Cheap ``time`` (ms) of a raw item, for the client-side window filter."""
-    value = item.get("time") if isinstance(item, dict) else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
-
-
-def _item_id(item: Any) -> str | int | None:
-    """Return the ``_id`` of a raw legacy row (None when it has none or it is not a scalar)."""
-    value = item.get("_id") if isinstance(item, dict) else None
-    return value if isinstance(value, str | int) else None
-
-
 @dataclass(kw_only=True)
-class UnifiClient(UnifiTransport):
+class UnifiClient(LogPaging):
     """One gateway, one site, one login session on an injected aiohttp session."""
 
     _capabilities: Capabilities | None = field(default=None, init=False, repr=False, compare=False)
@@ -209,71 +183,13 @@ class UnifiClient(UnifiTransport):
         """Every v2 system-log entry between ``start`` and ``end``, all pages."""
         return [row async for page in self._system_log_pages(start, end) for row in page]
 
-    async def _system_log_pages(self, start: datetime, end: datetime) -> Pages:
-        """Yield the v2 system log page by page (newest first) until the last page."""
-        base = {
-            "timestampFrom": _ms(_utc(start)),
-            "timestampTo": _ms(_utc(end)),
-            "pageSize": SYSTEM_LOG_PAGE_SIZE,
-        }
-        for page in range(MAX_PAGES):
-            answer = await self.request(
-                "POST", "system-log/all", json={**base, "pageNumber": page}, v2=True
-            )
-            if isinstance(answer, list):
-                yield answer
-                return
-            data = answer.get("data") if isinstance(answer, dict) else None
-            if not isinstance(data, list):
-                msg = "The gateway's system log answer has no data list"
-                raise ScannerResponseError(msg)
-            pages = answer.get("total_page_count")
-            del answer
-            last = not data or not isinstance(pages, int) or page + 1 >= pages
-            yield data
-            del data
-            if last:
-                return
-
-    async def _legacy_pages(self, path: str, body: dict[str, Any]) -> Pages:
-        """Page a legacy POST by ``_start`` offset while ``meta.count`` says rows are left."""
-        received = 0
-        for _ in range(MAX_PAGES):
-            envelope = await self.request(
-                "POST", path, json={**body, "_start": received, "_limit": LEGACY_PAGE_SIZE}
-            )
-            data = _data(envelope)
-            total = _count(envelope)
-            del envelope
-            received += len(data)
-            last = not data or total is None or total <= received
-            yield data
-            del data
-            if last:
-                return
-
     async def raw_events(self, since: datetime) -> list[dict[str, Any]]:
         """Legacy ``stat/event`` rows since ``since`` (the window is whole hours, so coarse)."""
         return [row async for page in self._event_pages(since) for row in page]
 
-    def _event_pages(self, since: datetime) -> Pages:
-        hours = (datetime.now(UTC) - _utc(since)).total_seconds() / 3600
-        within = max(1, math.ceil(hours))
-        return self._legacy_pages("stat/event", {"_sort": "-time", "within": within})
-
     async def raw_alarms(self, since: datetime) -> list[dict[str, Any]]:
         """Alarms (archived or not) raised since ``since``; unparseable times are kept."""
         return [row async for page in self._alarm_pages(since) for row in page]
-
-    async def _alarm_pages(self, since: datetime) -> Pages:
-        """Alarms come in one answer; it is one page."""
-        since_ms = _ms(_utc(since))
-        envelope = await self.request("GET", "list/alarm")
-        yield [
-            item
-            for item in _data(envelope)
-            if (moment := _item_ms(item)) is None or moment >= since_ms
-        ]
 
     async def raw_ips_events(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Legacy IPS rows between ``start`` and ``end``, newest first, all of them.
@@ -283,52 +199,6 @@ class UnifiClient(UnifiTransport):
         ``_start`` offset on this endpoint; overlapping rows are dropped by id.
         """
         return [row async for page in self._ips_pages(start, end) for row in page]
-
-    async def _ips_pages(self, start: datetime, end: datetime) -> Pages:
-        """Yield IPS rows page by page, each without the rows an earlier page had.
-
-        The next request ends at the oldest time of this answer, so only the rows of that very
-        millisecond can come again (and rows without a readable time): only their ids are
-        remembered, never the whole collection's. A row newer than the end asked for was
-        delivered by an earlier page (a gateway ignoring ``end``), so it is not fresh either.
-        """
-        start_ms, end_ms = _ms(_utc(start)), _ms(_utc(end))
-        newest: float = math.inf  # the first answer is taken whole, as before
-        seen: set[Any] = set()
-        for _ in range(MAX_PAGES):
-            envelope = await self.request(
-                "POST",
-                "stat/ips/event",
-                json={"start": start_ms, "end": end_ms, "_sort": "-time", "_limit": IPS_PAGE_SIZE},
-            )
-            data = _data(envelope)
-            total = _count(envelope)
-            del envelope
-            fresh = [
-                item
-                for item in data
-                if _item_id(item) not in seen
-                and ((moment := _item_ms(item)) is None or moment <= newest)
-            ]
-            times = [moment for item in data if (moment := _item_ms(item)) is not None]
-            last = not fresh or total is None or total <= len(data) or not times
-            if not last:
-                boundary = min(times)
-                again = {
-                    _item_id(item)
-                    for item in data
-                    if (moment := _item_ms(item)) is None or moment == boundary
-                }
-                # The same end again: the rows already at it can still come again too.
-                seen = again | seen if boundary == end_ms else again
-                end_ms = boundary
-                newest = boundary
-            del data, times
-            if fresh:
-                yield fresh
-            del fresh
-            if last:
-                return
 
     async def read_log_since(
         self, since_ms: int, *, legacy_first: bool = False
