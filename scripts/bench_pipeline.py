@@ -137,6 +137,33 @@ def spraying(total: int) -> Payloads:
     return Payloads(pages, (), (), total)
 
 
+def many_subjects(total: int) -> Payloads:
+    """Build a log that names a new subject in every event: devices, clients, accounts, addresses.
+
+    A broken or hostile gateway, randomised client MACs or an internet-wide scan can make every
+    event about someone new; what the engine keeps per rule must not grow with them.
+    """
+    start = int((END - SPAN).timestamp() * 1000)
+    step = int(SPAN.total_seconds() * 1000) // total
+
+    def row(number: int) -> dict[str, Any]:
+        mac = f"02:{number >> 16 & 255:02x}:{number >> 8 & 255:02x}:{number & 255:02x}:00:01"
+        ip = f"{11 + (number >> 16) % 200}.{number >> 8 & 255}.{number & 255}.9"
+        common = {"_id": f"{number:024x}", "time": start + number * step, "subsystem": "lan"}
+        kind = number % 4
+        if kind == 0:
+            return common | {"key": "EVT_GW_IpReputationAlert", "ip": ip, "msg": f"Alert {ip}"}
+        if kind == 1:
+            return common | {"key": "EVT_WC_Blocked", "user": mac, "msg": f"User[{mac}] blocked"}
+        if kind == 2:
+            return common | {"key": "EVT_AP_Lost_Contact", "ap": mac, "msg": f"AP[{mac}] lost"}
+        return common | {"key": "EVT_AD_Login", "admin": f"user{number}", "ip": ip, "msg": "in"}
+
+    rows = [row(number) for number in range(total)]
+    pages = tuple((Source.EVENT, body) for body in paginate(Source.EVENT, rows))
+    return Payloads(pages, (), (), total)
+
+
 # --- the stages --------------------------------------------------------------------------------
 
 

@@ -13,8 +13,9 @@ from collections import deque
 from itertools import pairwise
 from typing import TYPE_CHECKING, Protocol
 
+from .by_subject import BySubject
 from .catalogue import Aggregate, EngineRule
-from .subjects import SUBJECT_KEYS, admin_name, client_key, device_key, ip_key, site_key
+from .subjects import SUBJECT_KEYS, admin_name, client_key, device_key, ip_key
 from .tally import ALL, Tally, finding, merged
 
 if TYPE_CHECKING:
@@ -39,6 +40,13 @@ Each costs a tally and a window (about 3 KiB). Beyond it, as in password sprayin
 botnet, further new addresses are judged by account only, like attempts that carry no address:
 memory stays flat however many addresses the log holds, and spraying still adds up to password
 guessing against the account.
+"""
+CLIENTS_WATCHED = 1_024
+"""Clients per roaming rule, and gateways, whose changes over time are judged.
+
+The first seen (the most recently active, as entries arrive newest first); later ones still
+count in the rule's own findings, they are only not judged for flapping. It keeps memory flat
+where a venue's randomised MACs would make every visit a new client.
 """
 
 
@@ -89,36 +97,6 @@ def _newest_first(run: array[int]) -> bool:
     return all(newer >= older for newer, older in pairwise(run))
 
 
-class BySubject:
-    """One tally per subject of a plain rule: the default way a rule becomes findings."""
-
-    __slots__ = ("_key", "_site", "rule", "tallies")
-
-    def __init__(self, rule: Rule) -> None:
-        """Group ``rule``'s entries by the subject it names."""
-        self.rule = rule
-        self._site = rule.subject == "site"
-        self._key = site_key if self._site else SUBJECT_KEYS[rule.subject]
-        self.tallies: dict[str, Tally] = {}
-
-    def add(self, _rule: Rule, entry: LogEntry) -> None:
-        """Count one entry for its subject."""
-        subject = self._key(entry)
-        tally = self.tallies.get(subject)
-        if tally is None:
-            self.tallies[subject] = Tally(entry, site=self._site)
-        else:
-            tally.add(entry)
-
-    def findings(self, since_ms: float = ALL) -> list[Ranked]:
-        """One finding per subject whose newest entry is at ``since_ms`` or later."""
-        return [
-            finding(self.rule, tally)
-            for tally in self.tallies.values()
-            if tally.last.time_ms >= since_ms
-        ]
-
-
 class Aggregator(Protocol):
     """What the engine asks of an aggregation."""
 
@@ -166,10 +144,10 @@ class Roams:
         client = client_key(entry)
         if client:
             tallied = self._clients.get((rule.id, client))
-            if tallied is None:
-                self._clients[rule.id, client] = _Tallied(entry, ROAM_FLAP_WINDOW_MS)
-            else:
+            if tallied is not None:
                 tallied.add(entry)
+            elif len(self._clients) < CLIENTS_WATCHED:
+                self._clients[rule.id, client] = _Tallied(entry, ROAM_FLAP_WINDOW_MS)
 
     def findings(self, since_ms: float = ALL) -> list[Ranked]:
         """Report the site-wide counts, then the clients whose roams peaked within an hour."""
@@ -319,10 +297,10 @@ class WanTransitions:
         plain.add(rule, entry)
         gateway = device_key(entry)
         tallied = self._gateways.get(gateway)
-        if tallied is None:
-            self._gateways[gateway] = _Tallied(entry, WAN_FLAP_WINDOW_MS)
-        else:
+        if tallied is not None:
             tallied.add(entry)
+        elif len(self._gateways) < CLIENTS_WATCHED:
+            self._gateways[gateway] = _Tallied(entry, WAN_FLAP_WINDOW_MS)
 
     def findings(self, since_ms: float = ALL) -> list[Ranked]:
         """Each rule's findings, then the gateways that changed often within an hour."""
@@ -360,6 +338,8 @@ class LostContacts:
             plain = self._rules[rule.id] = BySubject(rule)
         plain.add(rule, entry)
         device = device_key(entry)
+        if device not in plain.tallies:
+            return  # one of the rule's others: counted there, never escalated
         tally = self._devices.get(device)
         if tally is None:
             self._devices[device] = Tally(entry)
@@ -374,10 +354,9 @@ class LostContacts:
             if device and tally.count >= LOST_CONTACT_REPEATED_COUNT
         }
         ranked = [
-            finding(plain.rule, tally)
+            item
             for plain in self._rules.values()
-            for device, tally in plain.tallies.items()
-            if device not in repeated and tally.last.time_ms >= since_ms
+            for item in plain.findings(since_ms, leave_out=repeated)
         ]
         ranked.extend(
             finding(self._repeated_rule, tally)

@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .aggregations import AGGREGATORS, BySubject
+from .aggregations import AGGREGATORS
+from .by_subject import BySubject
 from .dedupe import DEDUP_TOLERANCE_MS, Deduplicator
 from .health import Thresholds, assess_health
 from .models import Analysis, KeyVariant
