@@ -1,7 +1,8 @@
 """Frozen copy of the window aggregations: roaming flaps, guessing, WAN flapping, lost contact.
 
-It judges every address on its own; the engine does so for its first ``ADDRESSES_WATCHED``
-addresses per rule, which the random entry sets of the tests never exceed.
+It judges every address, client and subject on its own; the engine does so for its first
+``ADDRESSES_WATCHED`` addresses, ``CLIENTS_WATCHED`` clients and ``SUBJECTS_PER_RULE`` subjects
+per rule, which the random entry sets of the tests never exceed.
 """
 
 from __future__ import annotations
