@@ -116,15 +116,15 @@ def test_the_others_finding_keeps_its_identity_so_a_mute_holds_next_time() -> No
     assert len(shown) == SUBJECTS_PER_RULE
 
 
-def test_past_the_counted_others_the_finding_says_more_than(
+def test_past_the_counted_others_the_finding_says_at_least(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(by_subject, "OTHERS_COUNTED", 50)
     findings = of(run(reputation_alerts(SUBJECTS_PER_RULE + 80)), "ip_reputation_alert")
     (others,) = [finding for finding in findings if not finding.subject_ip]
     assert others.count == 80  # every event still counts
-    assert others.title.endswith("(and more than 50 more addresses)")
-    assert "counts more than 50 others together (80 events)" in others.explanation
+    assert others.title.endswith("(and at least 49 more addresses)")
+    assert "counts at least 50 others together (80 events)" in others.explanation
 
 
 def test_devices_past_the_first_are_counted_together_and_never_escalated() -> None:

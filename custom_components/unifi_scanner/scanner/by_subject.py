@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 SUBJECTS_PER_RULE: Final = 200
 """Subjects of one rule that get findings of their own in one analysis."""
 OTHERS_COUNTED: Final = 10_000
-"""Other subjects counted one by one; beyond, the finding says "more than" this many."""
+"""Other subjects counted one by one; from there on, the finding says "at least" this many."""
 
 # What the other subjects of a rule are called, by the rule's subject (one, many).
 _KINDS: Final = {
@@ -42,7 +42,7 @@ _KINDS: Final = {
 # What an others finding adds to its rule's own words (the rules' template language, with the
 # kind's two forms put in first): after the title, then after the explanation.
 _MORE: Final = "(and {more|# more %s|# more %s})"
-_MORE_UNCOUNTED: Final = "(and more than {more} more %s)"
+_MORE_UNCOUNTED: Final = "(and at least {more} more %s)"
 _TOGETHER: Final = (
     "This rule matched more than {kept} %s in this period: those seen last have findings of "
     "their own, and this one counts {others|the # other|the # others} together "
@@ -50,7 +50,7 @@ _TOGETHER: Final = (
 )
 _TOGETHER_UNCOUNTED: Final = (
     "This rule matched more than {kept} %s in this period: those seen last have findings of "
-    "their own, and this one counts more than {others} others together "
+    "their own, and this one counts at least {others} others together "
     "({count|# event|# events}); the text above is about the last of them."
 )
 
@@ -118,7 +118,7 @@ def _others_finding(rule: Rule, others: _Others) -> Ranked:
     one, many = _KINDS[rule.subject]
     counted = len(others.seen) < OTHERS_COUNTED
     numbers = {
-        "more": str(len(others.seen) - 1 if counted else OTHERS_COUNTED),
+        "more": str(len(others.seen) - 1),
         "others": str(len(others.seen)),
         "kept": str(SUBJECTS_PER_RULE),
         "count": str(others.tally.count),
