@@ -32,6 +32,7 @@ from custom_components.unifi_scanner.const import (
     LARGE_BATCH,
 )
 from custom_components.unifi_scanner.delivery import NOTIFY_MAX_CHARS
+from custom_components.unifi_scanner.scanner import by_subject
 from custom_components.unifi_scanner.scanner.auth import AuthMethod
 from custom_components.unifi_scanner.scanner.live_window import LiveWindow
 from custom_components.unifi_scanner.scanner.normalize.pace import _WORKER_TURN as TURN
@@ -291,6 +292,8 @@ async def test_a_large_window_is_analysed_on_a_worker_in_its_turn(
         return completed(self, *args, **kwargs)
 
     monkeypatch.setattr(LiveWindow, "completed", watched)
+    # Every switch is a finding of its own here, past the usual subjects per rule.
+    monkeypatch.setattr(by_subject, "SUBJECTS_PER_RULE", 2 * LARGE_BATCH)
     simulator.append_events(
         *(
             (ROGUE_DHCP, switch(f"Switch {n:03d}", f"f0:9f:c2:00:02:{n:02x}"))
@@ -316,6 +319,8 @@ async def test_a_large_state_is_serialised_for_the_store_on_a_worker_in_its_turn
         return to_dict(self)
 
     monkeypatch.setattr(StoredState, "to_dict", watched)
+    # Every switch is a finding of its own here, past the usual subjects per rule.
+    monkeypatch.setattr(by_subject, "SUBJECTS_PER_RULE", 2 * LARGE_BATCH)
     simulator.append_events((ROGUE_DHCP, switch("Switch", "f0:9f:c2:00:03:01")))
     await findings.wait_live(1)
     simulator.append_events(
