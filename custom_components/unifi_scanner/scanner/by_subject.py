@@ -45,14 +45,11 @@ _MORE: Final = "(and {more|# more %s|# more %s})"
 _MORE_UNCOUNTED: Final = "(and at least {more} more %s)"
 _TOGETHER: Final = (
     "This rule matched more than {kept} %s in this period: those seen last have findings of "
-    "their own, and this one counts {others|the # other|the # others} together "
-    "({count|# event|# events}); the text above is about the last of them."
+    "their own, and this one counts %s together ({count|# event|# events}); the text above is "
+    "about the last of them."
 )
-_TOGETHER_UNCOUNTED: Final = (
-    "This rule matched more than {kept} %s in this period: those seen last have findings of "
-    "their own, and this one counts at least {others} others together "
-    "({count|# event|# events}); the text above is about the last of them."
-)
+_OTHERS: Final = "{others|the # other|the # others}"
+_OTHERS_UNCOUNTED: Final = "at least {others} others"
 
 
 class _Others:
@@ -125,10 +122,11 @@ def _others_finding(rule: Rule, others: _Others) -> Ranked:
     }
     if counted:
         more = render_template(_MORE % (one, many), numbers) if len(others.seen) > 1 else ""
-        together = render_template(_TOGETHER % many, numbers)
     else:
         more = render_template(_MORE_UNCOUNTED % many, numbers)
-        together = render_template(_TOGETHER_UNCOUNTED % many, numbers)
+    together = render_template(
+        _TOGETHER % (many, _OTHERS if counted else _OTHERS_UNCOUNTED), numbers
+    )
     return time_ms, replace(
         last,
         title=f"{last.title} {more}".rstrip(),

@@ -181,14 +181,18 @@ def _data(envelope: Any) -> list[dict[str, Any]]:
     return []
 
 
+def _whole_number(value: Any) -> int | None:
+    """Read an int or a string of digits, as gateways send counts and times; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
 def _count(envelope: Any) -> int | None:
     """``meta.count``: how many rows the gateway has in total when it truncated the answer."""
     meta = envelope.get("meta") if isinstance(envelope, dict) else None
-    count = meta.get("count") if isinstance(meta, dict) else None
-    if isinstance(count, bool):
-        return None
-    if isinstance(count, int):
-        return count
-    if isinstance(count, str) and count.isdigit():
-        return int(count)
-    return None
+    return _whole_number(meta.get("count") if isinstance(meta, dict) else None)

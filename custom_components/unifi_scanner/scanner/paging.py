@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from .envelope import _count, _data
+from .envelope import _count, _data, _whole_number
 from .exceptions import ScannerResponseError
 from .transport import UnifiTransport
 
@@ -40,14 +40,7 @@ def _utc(moment: datetime) -> datetime:
 
 def _item_ms(item: Any) -> int | None:
     """Cheap ``time`` (ms) of a raw item, for the client-side window filter."""
-    value = item.get("time") if isinstance(item, dict) else None
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
+    return _whole_number(item.get("time") if isinstance(item, dict) else None)
 
 
 def _item_id(item: Any) -> str | int | None:
