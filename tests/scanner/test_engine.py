@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from custom_components.unifi_scanner.scanner import aggregations
-from custom_components.unifi_scanner.scanner.aggregations import max_in_window
+from custom_components.unifi_scanner.scanner import guessing
 from custom_components.unifi_scanner.scanner.catalogue import EngineRule, load_catalogue
 from custom_components.unifi_scanner.scanner.engine import Thresholds, analyze
 from custom_components.unifi_scanner.scanner.models import (
@@ -39,6 +38,7 @@ from custom_components.unifi_scanner.scanner.normalize import (
     normalize_system_log,
     template_fields,
 )
+from custom_components.unifi_scanner.scanner.windows import max_in_window
 from tests.simulator import generate_events, generate_ips_events, generate_system_log
 
 if TYPE_CHECKING:
@@ -476,7 +476,7 @@ def test_password_spraying_from_a_botnet_is_guessing_against_the_account_in_flat
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Addresses past the watched ones count as attempts without one: no tally each."""
-    monkeypatch.setattr(aggregations, "ADDRESSES_WATCHED", 50)
+    monkeypatch.setattr(guessing, "ADDRESSES_WATCHED", 50)
     spray = [
         legacy(
             "EVT_AD_LoginFailed",
@@ -487,14 +487,14 @@ def test_password_spraying_from_a_botnet_is_guessing_against_the_account_in_flat
         for i in range(2_000)
     ]
     made = 0
-    real_tally = aggregations._Attempts.__init__
+    real_tally = guessing._Attempts.__init__
 
     def counted(self: Any, entry: LogEntry) -> None:
         nonlocal made
         made += 1
         real_tally(self, entry)
 
-    monkeypatch.setattr(aggregations._Attempts, "__init__", counted)
+    monkeypatch.setattr(guessing._Attempts, "__init__", counted)
     analysis = run(spray)
     assert made == 51  # the first 50 addresses read, and one for all the others
     (brute,) = only(analysis, "admin_brute_force")
@@ -508,7 +508,7 @@ def test_password_spraying_from_a_botnet_is_guessing_against_the_account_in_flat
 def test_an_address_past_the_watched_ones_is_judged_by_its_account(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(aggregations, "ADDRESSES_WATCHED", 2)
+    monkeypatch.setattr(guessing, "ADDRESSES_WATCHED", 2)
     bursts = {
         address: [
             legacy("EVT_AD_LoginFailed", at=hour * 3600 + i * MINUTE, admin=account, ip=address)

@@ -6,46 +6,19 @@ grow the analysis's memory with the log nor bury the report under findings.
 
 from __future__ import annotations
 
-import gc
-import itertools
-import tracemalloc
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from custom_components.unifi_scanner.scanner import aggregations, by_subject
 from custom_components.unifi_scanner.scanner.by_subject import OTHERS_COUNTED, SUBJECTS_PER_RULE
-from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
-from custom_components.unifi_scanner.scanner.engine import Analyzer, analyze
-from custom_components.unifi_scanner.scanner.normalize import normalize_event
 from custom_components.unifi_scanner.scanner.quiet import Mute, split_muted
+from tests.scanner.crowd import NOW, address, event, mac, of, peak_while_analysing, run
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     import pytest
 
-    from custom_components.unifi_scanner.scanner.models import Analysis, Finding, LogEntry
-
-CATALOGUE = load_catalogue()
-BASE_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z
-NOW = datetime(2025, 1, 2, tzinfo=UTC)
-_ids = itertools.count(1)
-
-
-def event(key: str, at_ms: int, **fields: Any) -> LogEntry:
-    """Normalise a legacy event dated ``at_ms`` after the base time."""
-    item = {"_id": f"{next(_ids):024x}", "key": key, "time": BASE_MS + at_ms, "msg": "m"}
-    entry = normalize_event(item | fields)
-    assert entry is not None
-    return entry
-
-
-def address(number: int) -> str:
-    return f"198.{18 + number // 65_536}.{number // 256 % 256}.{number % 256}"
-
-
-def mac(number: int) -> str:
-    return f"02:00:{number >> 16 & 255:02x}:{number >> 8 & 255:02x}:{number & 255:02x}:01"
+    from custom_components.unifi_scanner.scanner.models import LogEntry
 
 
 def reputation_alerts(addresses: int, *, per_address: int = 1) -> list[LogEntry]:
@@ -55,14 +28,6 @@ def reputation_alerts(addresses: int, *, per_address: int = 1) -> list[LogEntry]
         for number in range(addresses)
         for n in range(per_address)
     ]
-
-
-def run(entries: list[LogEntry]) -> Analysis:
-    return analyze(entries, catalogue=CATALOGUE, now=NOW)
-
-
-def of(analysis: Analysis, rule_id: str) -> list[Finding]:
-    return [finding for finding in analysis.findings if finding.rule_id == rule_id]
 
 
 def test_the_newest_subjects_have_findings_and_the_others_one_together() -> None:
@@ -164,21 +129,6 @@ def test_clients_past_the_watched_ones_are_not_judged_for_flapping(
     assert sorted(finding.subject_mac or "" for finding in flapping) == [mac(1), mac(2)]
 
 
-def _peak_while_analysing(entries: Iterator[LogEntry]) -> int:
-    """Peak traced memory of analysing entries made one page at a time (they are then freed)."""
-    analyzer = Analyzer(catalogue=CATALOGUE)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        while page := list(itertools.islice(entries, 1_000)):
-            analyzer.add(page)
-            del page
-        analyzer.result(now=NOW)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def _new_subjects(count: int) -> Iterator[LogEntry]:
     """Entries each about a new address, client, device or account, newest first."""
     for number in range(count, 0, -1):
@@ -197,6 +147,6 @@ def _new_subjects(count: int) -> Iterator[LogEntry]:
 def test_memory_stays_flat_however_many_subjects_the_log_names() -> None:
     """Four times the subjects past the counted ones: the same peak, give or take a page."""
     assert OTHERS_COUNTED * 4 < 48_000
-    smaller = _peak_while_analysing(_new_subjects(48_000))
-    larger = _peak_while_analysing(_new_subjects(192_000))
+    smaller = peak_while_analysing(_new_subjects(48_000))
+    larger = peak_while_analysing(_new_subjects(192_000))
     assert larger < smaller + 256 * 1024

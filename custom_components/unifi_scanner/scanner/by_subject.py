@@ -52,16 +52,18 @@ _OTHERS: Final = "{others|the # other|the # others}"
 _OTHERS_UNCOUNTED: Final = "at least {others} others"
 
 
-class _Others:
+class Others:
     """The entries of a rule's subjects beyond its own findings: one tally, subjects counted."""
 
     __slots__ = ("seen", "tally")
 
     def __init__(self, entry: LogEntry, subject: str) -> None:
+        """Start with the first entry of the first subject past the kept ones."""
         self.tally = Tally(entry)
         self.seen = {hash(subject)}
 
     def add(self, entry: LogEntry, subject: str) -> None:
+        """Count one more entry, and its subject while they are still counted."""
         self.tally.add(entry)
         if len(self.seen) < OTHERS_COUNTED:
             self.seen.add(hash(subject))
@@ -78,7 +80,7 @@ class BySubject:
         self._site = rule.subject == "site"
         self._key = site_key if self._site else SUBJECT_KEYS[rule.subject]
         self.tallies: dict[str, Tally] = {}
-        self.others: _Others | None = None
+        self.others: Others | None = None
 
     def add(self, _rule: Rule, entry: LogEntry) -> None:
         """Count one entry for its subject, or with the others once the subjects are many."""
@@ -89,7 +91,7 @@ class BySubject:
         elif len(self.tallies) < SUBJECTS_PER_RULE:
             self.tallies[subject] = Tally(entry, site=self._site)
         elif self.others is None:
-            self.others = _Others(entry, subject)
+            self.others = Others(entry, subject)
         else:
             self.others.add(entry, subject)
 
@@ -98,39 +100,52 @@ class BySubject:
 
         Subjects in ``leave_out`` have none: an aggregation reports them its own way.
         """
+        rule = self.rule
         ranked = [
-            finding(self.rule, tally)
+            finding(rule, tally)
             for subject, tally in self.tallies.items()
             if tally.last.time_ms >= since_ms and subject not in leave_out
         ]
         others = self.others
         if others is not None and others.tally.last.time_ms >= since_ms:
-            ranked.append(_others_finding(self.rule, others))
+            ranked.append(
+                as_others(finding(rule, others.tally), len(others.seen), kind=rule.subject)
+            )
         return ranked
 
 
-def _others_finding(rule: Rule, others: _Others) -> Ranked:
-    """Say what the last of the others did, then how many there were, about "other <kind>"."""
-    time_ms, last = finding(rule, others.tally)
-    one, many = _KINDS[rule.subject]
-    counted = len(others.seen) < OTHERS_COUNTED
+def newest_first(tally: Tally) -> tuple[int, str, str]:
+    """Order tallies by their newest entry, newest first (ties in collection order)."""
+    last = tally.last
+    return -last.time_ms, last.source, last.id
+
+
+def as_others(last: Ranked, subjects: int, *, kind: str) -> Ranked:
+    """Make the finding about the last of ``subjects`` others say how many there were.
+
+    ``last`` is built from all their entries together; ``kind`` is the subject whose word the
+    others are called by (``_KINDS``). From ``OTHERS_COUNTED`` on, the number is "at least".
+    """
+    time_ms, own = last
+    one, many = _KINDS[kind]
+    counted = subjects < OTHERS_COUNTED
     numbers = {
-        "more": str(len(others.seen) - 1),
-        "others": str(len(others.seen)),
+        "more": str(subjects - 1),
+        "others": str(subjects),
         "kept": str(SUBJECTS_PER_RULE),
-        "count": str(others.tally.count),
+        "count": str(own.count),
     }
     if counted:
-        more = render_template(_MORE % (one, many), numbers) if len(others.seen) > 1 else ""
+        more = render_template(_MORE % (one, many), numbers) if subjects > 1 else ""
     else:
         more = render_template(_MORE_UNCOUNTED % many, numbers)
     together = render_template(
         _TOGETHER % (many, _OTHERS if counted else _OTHERS_UNCOUNTED), numbers
     )
     return time_ms, replace(
-        last,
-        title=f"{last.title} {more}".rstrip(),
-        explanation=f"{last.explanation} {together}",
+        own,
+        title=f"{own.title} {more}".rstrip(),
+        explanation=f"{own.explanation} {together}",
         subject_name=f"other {many}",
         subject_mac=None,
         subject_ip=None,

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Final
 
-from .aggregations import BRUTE_FORCE_WINDOW_MS, ROAM_FLAP_WINDOW_MS, WAN_FLAP_WINDOW_MS
+from .aggregations import ROAM_FLAP_WINDOW_MS, WAN_FLAP_WINDOW_MS
 from .engine import analyze
+from .guessing import BRUTE_FORCE_WINDOW_MS
 from .models import Source
 from .normalize import gc_paused
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 type Subject = tuple[str | None, str | None, str | None]
 
+ADMINS_TOLD = 3
+"""Accounts a tally gathers: enough to tell one account (and none) from several."""
+
 ALL = -math.inf
 """The default ``since_ms`` where findings are made: every one, however old its newest entry."""
 
@@ -80,7 +83,7 @@ class Tally:
         self.keys.add(entry.key)
         if self.actors is not None:
             self.actors.add(site_actor(entry))
-        if self.admins is not None:
+        if self.admins is not None and len(self.admins) < ADMINS_TOLD:
             self.admins.add(admin_name(entry))
         # Entries mostly arrive newest first, so an older one is turned away on its time alone.
         if entry.device_name and (
@@ -108,7 +111,10 @@ class Tally:
         if self.actors is not None and other.actors is not None:
             self.actors |= other.actors
         if self.admins is not None and other.admins is not None:
-            self.admins |= other.admins
+            for admin in other.admins:
+                if len(self.admins) >= ADMINS_TOLD:
+                    break
+                self.admins.add(admin)
         if other.named_device is not None and (
             self.named_device is None or comes_before(self.named_device, other.named_device)
         ):
@@ -118,6 +124,11 @@ class Tally:
         ):
             self.named_client, self.client_name = other.named_client, other.client_name
         return self
+
+    def sole_admin(self) -> str | None:
+        """Return the one account the entries named (besides none), None for several."""
+        admins = (self.admins or set()) - {""}
+        return next(iter(admins)) if len(admins) == 1 else None
 
     def copy(self) -> Tally:
         """Return an independent tally with the same contents."""

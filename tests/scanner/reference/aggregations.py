@@ -1,8 +1,9 @@
 """Frozen copy of the window aggregations: roaming flaps, guessing, WAN flapping, lost contact.
 
-It judges every address, client and subject on its own; the engine does so for its first
-``ADDRESSES_WATCHED`` addresses, ``CLIENTS_WATCHED`` clients and ``SUBJECTS_PER_RULE`` subjects
-per rule, which the random entry sets of the tests never exceed.
+It judges every address, account, client and subject on its own; the engine does so for its
+first ``ADDRESSES_WATCHED`` addresses, ``ACCOUNTS_WATCHED`` accounts and ``PAIRS_WATCHED`` pairs
+of them, ``CLIENTS_WATCHED`` clients and ``SUBJECTS_PER_RULE`` subjects per rule, which the
+random entry sets of the tests never exceed.
 """
 
 from __future__ import annotations
