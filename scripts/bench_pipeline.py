@@ -140,8 +140,10 @@ def spraying(total: int) -> Payloads:
 def many_subjects(total: int) -> Payloads:
     """Build a log that names a new subject in every event: devices, clients, accounts, addresses.
 
-    A broken or hostile gateway, randomised client MACs or an internet-wide scan can make every
-    event about someone new; what the engine keeps per rule must not grow with them.
+    A broken or hostile gateway, randomised client MACs, an internet-wide scan or a sprayer of
+    made-up accounts can make every event about someone new; what the engine keeps per rule
+    must not grow with them. Failed sign-ins try a new account each, from a new address or from
+    one that keeps guessing.
     """
     start = int((END - SPAN).timestamp() * 1000)
     step = int(SPAN.total_seconds() * 1000) // total
@@ -150,7 +152,15 @@ def many_subjects(total: int) -> Payloads:
         mac = f"02:{number >> 16 & 255:02x}:{number >> 8 & 255:02x}:{number & 255:02x}:00:01"
         ip = f"{11 + (number >> 16) % 200}.{number >> 8 & 255}.{number & 255}.9"
         common = {"_id": f"{number:024x}", "time": start + number * step, "subsystem": "lan"}
-        kind = number % 4
+        kind = number % 5
+        if kind == 4:
+            sprayer = "203.0.113.9" if number // 5 % 2 else ip
+            return common | {
+                "key": "EVT_AD_LoginFailed",
+                "admin": f"user{number}",
+                "ip": sprayer,
+                "msg": f"Admin[user{number}] log in failed from {sprayer}",
+            }
         if kind == 0:
             return common | {"key": "EVT_GW_IpReputationAlert", "ip": ip, "msg": f"Alert {ip}"}
         if kind == 1:

@@ -87,12 +87,13 @@ class _RuleAttempts:
         """Count one failed sign-in where it will be judged."""
         ip, subject = ip_key(entry), self.subject_of(entry)
         pair = (admin_name(entry), subject)
-        peak = self._peak(ip, pair)
+        judged = subject in self.accounts or len(self.accounts) < ACCOUNTS_WATCHED
+        peak = self._peak(ip, pair, new=judged)
         if peak is not None and (burst := self.bursts.get(ip)) is not None:
             burst.add(entry)
             peak.add(entry.time_ms)
             return
-        if subject not in self.accounts and len(self.accounts) >= ACCOUNTS_WATCHED:
+        if not judged:
             if self.others is None:
                 self.others = Others(entry, subject)
             else:
@@ -112,13 +113,16 @@ class _RuleAttempts:
             pairs[pair] = _Attempts(entry)
             self.watched += bool(ip)
 
-    def _peak(self, ip: str, pair: tuple[str, str]) -> Peak | None:
-        """Return the window of the address ``ip`` when it is judged on its own, else None."""
+    def _peak(self, ip: str, pair: tuple[str, str], *, new: bool) -> Peak | None:
+        """Return the window of the address ``ip`` when it is judged on its own, else None.
+
+        A window is only opened (``new``) for an attempt on an account that is judged.
+        """
         if not ip:
             return None
         peak = self.peaks.get(ip)
         if peak is None:
-            if len(self.peaks) >= ADDRESSES_WATCHED or self.watched >= PAIRS_WATCHED:
+            if not new or len(self.peaks) >= ADDRESSES_WATCHED or self.watched >= PAIRS_WATCHED:
                 return None
             peak = self.peaks[ip] = Peak(BRUTE_FORCE_WINDOW_MS)
         elif ip not in self.bursts and self.watched >= PAIRS_WATCHED:
