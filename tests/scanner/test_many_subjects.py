@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from custom_components.unifi_scanner.scanner import aggregations, by_subject
+from custom_components.unifi_scanner.scanner import aggregations, by_subject, tally
 from custom_components.unifi_scanner.scanner.by_subject import OTHERS_COUNTED, SUBJECTS_PER_RULE
 from custom_components.unifi_scanner.scanner.quiet import Mute, split_muted
 from tests.scanner.crowd import NOW, address, event, mac, of, peak_while_analysing, run
@@ -130,10 +130,12 @@ def test_clients_past_the_watched_ones_are_not_judged_for_flapping(
 
 
 def _new_subjects(count: int) -> Iterator[LogEntry]:
-    """Entries each about a new address, client, device or account, newest first."""
+    """Entries each about a new address, client (blocked or connecting), device or account."""
     for number in range(count, 0, -1):
         at = number * 1000
-        match number % 4:
+        match number % 5:
+            case 4:
+                yield event("EVT_WU_Connected", at, user=mac(number), ap=mac(0))
             case 0:
                 yield event("EVT_GW_IpReputationAlert", at, ip=address(number))
             case 1:
@@ -150,3 +152,18 @@ def test_memory_stays_flat_however_many_subjects_the_log_names() -> None:
     smaller = peak_while_analysing(_new_subjects(48_000))
     larger = peak_while_analysing(_new_subjects(192_000))
     assert larger < smaller + 256 * 1024
+
+
+def test_a_site_wide_finding_counts_clients_up_to_a_bound_then_says_at_least(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tally, "CLIENTS_COUNTED", 50)
+    few = [
+        event("EVT_WU_Connected", n * 1000, user=mac(n % 49), ap=mac(0)) for n in range(98)
+    ]
+    (finding,) = of(run(few), "client_connected")
+    assert finding.title == "98 client connections from 49 devices"
+    many = [event("EVT_WU_Connected", n * 1000, user=mac(n), ap=mac(0)) for n in range(80)]
+    (finding,) = of(run(many), "client_connected")
+    assert finding.title == "80 client connections from at least 50 devices"
+    assert "(at least 50 different devices)" in finding.explanation

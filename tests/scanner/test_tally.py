@@ -50,7 +50,7 @@ def _summary(tally: Tally) -> tuple[object, ...]:
         tally.first,
         tally.last,
         tally.keys,
-        tally.actors,
+        tally.clients(),
         tally.sole_admin(),
         tally.device_name,
         tally.client_name,
@@ -70,7 +70,7 @@ def _expected(items: list[LogEntry]) -> tuple[object, ...]:
         ordered[0],  # the first in collection order
         next(entry for entry in ordered if entry.time_ms == newest),  # first of the newest ms
         {entry.key for entry in items},
-        {site_actor(entry) for entry in items},
+        str(len({site_actor(entry) for entry in items} - {""})),
         _sole({admin_name(entry) for entry in items} - {""}),
         named[-1].device_name if named else None,  # the last in collection order with one
         named[-1].client_name if named else None,

@@ -13,6 +13,7 @@ millisecond, and a name comes from the last entry in that order that has one.
 from __future__ import annotations
 
 import math
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from .normalize import template_fields
@@ -27,6 +28,12 @@ if TYPE_CHECKING:
 
 type Subject = tuple[str | None, str | None, str | None]
 
+CLIENTS_COUNTED = 10_000
+"""Clients a site-wide tally counts one by one; from there on its text says "at least" this many.
+
+A venue's randomised MACs can make every connection a new client; a count of them must not
+keep an entry for each.
+"""
 ADMINS_TOLD = 3
 """Accounts a tally gathers: enough to tell one account (and none) from several."""
 
@@ -62,7 +69,7 @@ class Tally:
         self.count = 0
         self.first = self.last = entry
         self.keys: set[str] = set()
-        self.actors: set[str] | None = set() if site else None
+        self.actors: set[int] | None = set() if site else None  # hashes, 0 for no one
         self.admins: set[str] | None = set() if admins else None
         self.device_name: str | None = None
         self.client_name: str | None = None
@@ -81,8 +88,8 @@ class Tally:
         if moment > last.time_ms or (moment == last.time_ms and comes_before(entry, last)):
             self.last = entry
         self.keys.add(entry.key)
-        if self.actors is not None:
-            self.actors.add(site_actor(entry))
+        if self.actors is not None and len(self.actors) < CLIENTS_COUNTED:
+            self.actors.add(hash(actor) if (actor := site_actor(entry)) else 0)
         if self.admins is not None and len(self.admins) < ADMINS_TOLD:
             self.admins.add(admin_name(entry))
         # Entries mostly arrive newest first, so an older one is turned away on its time alone.
@@ -110,6 +117,8 @@ class Tally:
         self.keys |= other.keys
         if self.actors is not None and other.actors is not None:
             self.actors |= other.actors
+            if len(self.actors) > CLIENTS_COUNTED:
+                self.actors = set(islice(self.actors, CLIENTS_COUNTED))
         if self.admins is not None and other.admins is not None:
             for admin in other.admins:
                 if len(self.admins) >= ADMINS_TOLD:
@@ -124,6 +133,12 @@ class Tally:
         ):
             self.named_client, self.client_name = other.named_client, other.client_name
         return self
+
+    def clients(self) -> str:
+        """Say how many clients a site-wide tally saw: a number, or "at least" one."""
+        actors = self.actors or set()
+        seen = len(actors - {0})
+        return str(seen) if len(actors) < CLIENTS_COUNTED else f"at least {seen}"
 
     def sole_admin(self) -> str | None:
         """Return the one account the entries named (besides none), None for several."""
@@ -167,7 +182,7 @@ def finding(
         count=str(tally.count),
     )
     if rule.subject == "site":
-        fields["clients"] = str(len((tally.actors or set()) - {""}))
+        fields["clients"] = tally.clients()
     if ip:
         fields.setdefault("ip", ip)
     if extra:
