@@ -75,6 +75,7 @@ def threat_group(
         blocked=blocked,
         detected=detected,
         sources=sources,
+        source_count=len(sources),
         cybersecure=cybersecure,
         remediation="Someone is mapping your network; keep exposed services to a minimum.",
         first_seen=START,

@@ -158,9 +158,7 @@ def test_a_site_wide_finding_counts_clients_up_to_a_bound_then_says_at_least(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(tally, "CLIENTS_COUNTED", 50)
-    few = [
-        event("EVT_WU_Connected", n * 1000, user=mac(n % 49), ap=mac(0)) for n in range(98)
-    ]
+    few = [event("EVT_WU_Connected", n * 1000, user=mac(n % 49), ap=mac(0)) for n in range(98)]
     (finding,) = of(run(few), "client_connected")
     assert finding.title == "98 client connections from 49 devices"
     many = [event("EVT_WU_Connected", n * 1000, user=mac(n), ap=mac(0)) for n in range(80)]

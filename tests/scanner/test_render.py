@@ -337,6 +337,7 @@ def hostile_report(text: str) -> Report:
         blocked=0,
         detected=3,
         sources=(text,),
+        source_count=1,
         cybersecure=True,
         remediation=text,
         first_seen=START,

@@ -338,6 +338,11 @@ class ThreatGroup:
     blocked: int
     detected: int
     sources: tuple[str, ...]
+    """The busiest of its source addresses, at most ``threats.GROUP_SOURCE_LIMIT``."""
+    source_count: int
+    """How many source addresses it had in all."""
+    sources_at_least: bool = False
+    """Whether ``source_count`` is a lower bound (a flood of addresses past those counted)."""
     cybersecure: bool
     remediation: str
     first_seen: datetime
@@ -366,6 +371,11 @@ class ThreatSummary:
     cybersecure: int = 0
     groups: tuple[ThreatGroup, ...] = ()
     top_sources: tuple[ThreatSource, ...] = ()
+    unranked_alerts: int = 0
+    """Alerts from addresses past those counted per address (``threats.SOURCES_WATCHED``)."""
+    unranked_sources: int = 0
+    """How many such addresses there were (a lower bound when ``unranked_at_least``)."""
+    unranked_at_least: bool = False
 
     @property
     def detection_only(self) -> bool:

@@ -13,6 +13,7 @@ from heapq import heappush, heapreplace, nsmallest
 from typing import TYPE_CHECKING
 
 from .addresses import is_internal
+from .by_subject import OTHERS_COUNTED
 from .catalogue import EngineRule
 from .models import Finding, Severity, ThreatGroup, ThreatSource, ThreatSummary
 from .tally import ALL, comes_before
@@ -32,6 +33,13 @@ TOP_SOURCE_MIN_EVENTS = 10
 TOP_SOURCE_LIMIT = 10
 # A group lists at most this many of its source addresses (busiest first).
 GROUP_SOURCE_LIMIT = 20
+SOURCES_WATCHED = 10_000
+"""Source addresses whose alerts are counted per address: for the top sources and each group.
+
+The first seen, so the most recently active. A flood from spoofed or botnet addresses can name a
+new one in every alert; past this many, an alert's address only adds to how many other addresses
+there were (a hash each, at most ``OTHERS_COUNTED`` in all), so memory stays flat.
+"""
 
 _SEVERITY = {1: Severity.SEVERE, 2: Severity.MEDIUM}
 _FINDING_RULES = {
@@ -63,6 +71,10 @@ class _Group:
     keys: set[str] = field(default_factory=set)
     source_count: int = 0
     """Distinct source addresses (known once the tally is summarised)."""
+    other_sources: set[int] | None = None
+    """Hashes of its addresses past ``SOURCES_WATCHED`` (within the tally's budget for them)."""
+    more_sources: bool = False
+    """Whether some of those addresses did not fit the budget: the count is a lower bound."""
     busiest: list[str] = field(default_factory=list)
     """Its busiest source addresses, at most ``GROUP_SOURCE_LIMIT`` (likewise)."""
 
@@ -111,7 +123,18 @@ class ThreatTally:
     names its signature id and category, and its newest is the last of the newest millisecond.
     """
 
-    __slots__ = ("_blocked", "_cybersecure", "_groups", "_signatures", "_sources", "_total")
+    __slots__ = (
+        "_blocked",
+        "_cybersecure",
+        "_groups",
+        "_kept_for_groups",
+        "_other_alerts",
+        "_others",
+        "_others_more",
+        "_signatures",
+        "_sources",
+        "_total",
+    )
 
     def __init__(self) -> None:
         """Start with no alerts."""
@@ -119,6 +142,11 @@ class ThreatTally:
         self._sources: dict[str, int] = {}
         self._signatures: dict[str, str | dict[str, int]] = {}
         self._blocked = self._cybersecure = self._total = 0
+        # Addresses past SOURCES_WATCHED: their alerts, their hashes, whether some did not fit,
+        # and how many hashes the groups keep between them.
+        self._other_alerts = self._kept_for_groups = 0
+        self._others: set[int] = set()
+        self._others_more = False
 
     def add(self, entry: LogEntry) -> None:
         """Count one alert (an entry without a threat is ignored)."""
@@ -153,11 +181,17 @@ class ThreatTally:
             self._cybersecure += 1
         source = threat.src_ip or entry.ip
         if source:
-            self._count_source(source, group.signature)
+            self._count_source(source, group)
 
-    def _count_source(self, source: str, signature: str) -> None:
-        seen = self._sources.get(source, 0)
+    def _count_source(self, source: str, group: _Group) -> None:
+        seen = self._sources.get(source)
+        if seen is None:
+            if len(self._sources) >= SOURCES_WATCHED:
+                self._count_other(hash(source), group)
+                return
+            seen = 0
         self._sources[source] = seen + 1
+        signature = group.signature
         signatures = self._signatures.get(source)
         if signatures is None:
             self._signatures[source] = signature
@@ -166,6 +200,26 @@ class ThreatTally:
                 self._signatures[source] = {signatures: seen, signature: 1}
         else:
             signatures[signature] = signatures.get(signature, 0) + 1
+
+    def _count_other(self, source: int, group: _Group) -> None:
+        """Count an alert from an address past the watched ones, by its hash."""
+        self._other_alerts += 1
+        others = self._others
+        if source not in others:
+            if len(others) < OTHERS_COUNTED:
+                others.add(source)
+            else:
+                self._others_more = True
+        kept = group.other_sources
+        if kept is None:
+            kept = group.other_sources = set()
+        if source in kept:
+            return
+        if self._kept_for_groups < OTHERS_COUNTED:
+            kept.add(source)
+            self._kept_for_groups += 1
+        else:
+            group.more_sources = True
 
     def summary(
         self, *, catalogue: RuleCatalogue, since_ms: float = ALL
@@ -188,6 +242,9 @@ class ThreatTally:
                 _threat_group(group, categories, *words[group.signature]) for group in ordered
             ),
             top_sources=_top_sources(self._sources, self._signatures, words),
+            unranked_alerts=self._other_alerts,
+            unranked_sources=len(self._others),
+            unranked_at_least=self._others_more,
         )
         findings = [
             (group.last.time_ms, _finding(group, catalogue, *words[group.signature]))
@@ -221,6 +278,9 @@ class ThreatTally:
                 heapreplace(top, _Rev(item))
         for signature, top in tops.items():
             self._groups[signature].busiest = [rev.item[1] for rev in sorted(top, reverse=True)]
+        for group in self._groups.values():
+            if group.other_sources:
+                group.source_count += len(group.other_sources)
 
 
 class _Rev:
@@ -259,6 +319,8 @@ def _threat_group(
         blocked=group.blocked,
         detected=group.detected,
         sources=tuple(group.busiest),
+        source_count=group.source_count,
+        sources_at_least=group.more_sources,
         cybersecure=group.cybersecure,
         remediation=remediation,
         first_seen=group.first.time,
@@ -312,6 +374,7 @@ def _by_label(
 
 def _finding(group: _Group, catalogue: RuleCatalogue, label: str, remediation: str) -> Finding:
     rule = catalogue.get(_FINDING_RULES[group.severity])
+    count = group.source_count
     fields = {
         "subject": group.signature,
         "signature": group.signature,
@@ -319,11 +382,12 @@ def _finding(group: _Group, catalogue: RuleCatalogue, label: str, remediation: s
         "count": str(group.count),
         "blocked": str(group.blocked),
         "detected": str(group.detected),
-        "sources": str(group.source_count),
+        "sources": f"at least {count}" if group.more_sources else str(count),
     }
+    alone = count == 1 and not group.more_sources and bool(group.busiest)
     return rule.finding(
         fields,
-        subject=(group.signature, None, group.busiest[0] if group.source_count == 1 else None),
+        subject=(group.signature, None, group.busiest[0] if alone else None),
         count=group.count,
         first_seen=group.first.time,
         last_seen=group.last.time,

@@ -172,6 +172,7 @@ def _threat_group(group: _Group, label: str, remediation: str) -> ThreatGroup:
         blocked=group.blocked,
         detected=group.detected,
         sources=tuple(_busiest(group.sources)[:GROUP_SOURCE_LIMIT]),
+        source_count=len(group.sources),
         cybersecure=group.cybersecure,
         remediation=remediation,
         first_seen=group.first.time,

@@ -86,6 +86,8 @@ def _group_dict(group: ThreatGroup) -> dict[str, Any]:
         "outcome": group.outcome,
         "detected": group.detected,
         "sources": [_str(source, 64) for source in group.sources[:MAX_SOURCES]],
+        "source_count": group.source_count,
+        "sources_at_least": group.sources_at_least,
         "cybersecure": group.cybersecure,
         "remediation": _str(group.remediation),
         "first_seen": _iso(group.first_seen),
@@ -158,6 +160,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
                 }
                 for source in threats.top_sources
             ],
+            "unranked": {
+                "alerts": threats.unranked_alerts,
+                "sources": threats.unranked_sources,
+                "at_least": threats.unranked_at_least,
+            },
         },
         "health": {
             "unhealthy": report.health.unhealthy,

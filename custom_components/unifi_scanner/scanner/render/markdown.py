@@ -133,6 +133,8 @@ def _md_threats(view: View) -> str:
             f"{plural(source.count, 'alert')}"
             for source in view.sources[:_MD_MAX_LIST]
         ]
+        if view.unranked:
+            lines += ["", _md(view.unranked)]
     return "\n".join(lines) + "\n"
 
 

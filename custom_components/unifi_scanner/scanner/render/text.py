@@ -145,7 +145,7 @@ def _text_threats(view: View, width: int) -> list[str]:
             (
                 f"- {group.signature}{badge}: {group.category}, {group.severity_label.lower()}, "
                 f"{TIMES}{group.count} ({group.blocked} blocked, {group.detected} detected, "
-                f"{plural(group.sources, 'source')})"
+                f"{group.sources})"
             ),
             width,
             "  ",
@@ -165,6 +165,8 @@ def _text_threats(view: View, width: int) -> list[str]:
                 "    ",
                 "      ",
             )
+        if view.unranked:
+            lines += _wrap(view.unranked, width, "  ")
     return lines
 
 

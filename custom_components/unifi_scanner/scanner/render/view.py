@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from custom_components.unifi_scanner.scanner import threats as threat_tally
 from custom_components.unifi_scanner.scanner.models import Category, Severity, Source
 from custom_components.unifi_scanner.scanner.sanitize import (
     clean,
     defang_urls,
     neutralize_templates,
 )
+
+from .phrases import plural
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
         HealthSubsystem,
         ThreatGroup,
         ThreatSource,
+        ThreatSummary,
     )
     from custom_components.unifi_scanner.scanner.quiet import Mute, MutedFinding
     from custom_components.unifi_scanner.scanner.report import Report
@@ -146,7 +150,8 @@ class ThreatGroupView:
     count: int
     blocked: int
     detected: int
-    sources: int
+    sources: str
+    """How many source addresses, in words ("1 source", "at least 10000 sources")."""
     cybersecure: bool
     remediation: str
     last_seen: str
@@ -194,6 +199,8 @@ class View:
     threat_groups: tuple[ThreatGroupView, ...]
     threat_groups_more: int
     sources: tuple[SourceView, ...]
+    unranked: str
+    """What the top sources leave out after a flood of addresses, or empty."""
     devices_total: int
     device_status_counts: tuple[tuple[str, int], ...]
     unhealthy: tuple[DeviceView, ...]
@@ -284,6 +291,17 @@ def _finding_view(
     )
 
 
+def _unranked(threats: ThreatSummary) -> str:
+    if not threats.unranked_alerts:
+        return ""
+    more = plural(threats.unranked_sources, "more address", "more addresses")
+    return (
+        f"Not ranked: {plural(threats.unranked_alerts, 'alert')} from "
+        f"{'at least ' if threats.unranked_at_least else ''}{more}, past the "
+        f"{threat_tally.SOURCES_WATCHED} most recently active addresses."
+    )
+
+
 def _group_view(group: ThreatGroup, tz: tzinfo) -> ThreatGroupView:
     return ThreatGroupView(
         signature=plain(group.signature, LEN_TITLE) or "Unnamed signature",
@@ -293,7 +311,8 @@ def _group_view(group: ThreatGroup, tz: tzinfo) -> ThreatGroupView:
         count=group.count,
         blocked=group.blocked,
         detected=group.detected,
-        sources=len(group.sources),
+        sources=("at least " if group.sources_at_least else "")
+        + plural(group.source_count, "source"),
         cybersecure=group.cybersecure,
         remediation=plain(group.remediation, LEN_TEXT),
         last_seen=format_time(group.last_seen, tz),
@@ -390,6 +409,7 @@ def _view(report: Report, tz: tzinfo) -> View:
         threat_groups=tuple(_group_view(group, tz) for group in groups[:MAX_GROUPS]),
         threat_groups_more=max(len(groups) - MAX_GROUPS, 0),
         sources=tuple(_source_view(source) for source in sources[:MAX_SOURCES]),
+        unranked=_unranked(threats),
         devices_total=len(devices),
         device_status_counts=tuple(sorted(status_counts.items())),
         unhealthy=tuple(_device_view(device) for device in unhealthy[:MAX_DEVICES]),

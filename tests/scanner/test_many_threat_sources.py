@@ -1,0 +1,138 @@
+"""IPS alerts from a flood of addresses: true counts in every format, memory flat.
+
+Spoofed or botnet sources can put a new address in every alert. The report must still say how
+many addresses a signature had, rank the sources it counted, say what it did not rank, and keep
+no per-address record past a bound.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import tracemalloc
+from typing import TYPE_CHECKING
+
+from custom_components.unifi_scanner.scanner import threats
+from custom_components.unifi_scanner.scanner.render import (
+    render_html,
+    render_markdown,
+    render_text,
+    report_to_dict,
+)
+from custom_components.unifi_scanner.scanner.threats import GROUP_SOURCE_LIMIT, ThreatTally
+from tests.scanner.report_samples import report
+from tests.scanner.test_render import visible_text
+from tests.scanner.test_threats import BASE_S, CATALOGUE, ips_row, run
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import pytest
+
+    from custom_components.unifi_scanner.scanner.models import LogEntry
+
+
+def source(number: int) -> str:
+    return f"45.{number // 65_536 % 256}.{number // 256 % 256}.{number % 256}"
+
+
+def flood(addresses: int, *, severity: int = 2) -> list[LogEntry]:
+    """One alert per address, a second apart, the first address the oldest."""
+    return [
+        ips_row(timestamp=BASE_S + number, src_ip=source(number), inner_alert_severity=severity)
+        for number in range(addresses)
+    ]
+
+
+def test_a_group_with_more_sources_than_it_lists_says_how_many_it_had() -> None:
+    sample = report(run(flood(GROUP_SOURCE_LIMIT + 5)))
+    (group,) = sample.threats.groups
+    assert len(group.sources) == GROUP_SOURCE_LIMIT
+    assert group.source_count == 25
+    assert "25 sources" in render_text(sample)
+    assert "25 sources" in visible_text(render_html(sample))
+    assert report_to_dict(sample)["threats"]["groups"][0]["source_count"] == 25
+
+
+def test_addresses_past_the_watched_ones_are_counted_but_not_ranked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(threats, "SOURCES_WATCHED", 50)
+    analysis = run(flood(80))
+    summary = analysis.threats
+    assert (summary.unranked_alerts, summary.unranked_sources) == (30, 30)
+    assert not summary.unranked_at_least
+    (group,) = summary.groups
+    assert (group.source_count, group.sources_at_least, group.count) == (80, False, 80)
+    (finding,) = analysis.findings
+    assert "from 80 source addresses" in finding.explanation
+    # The newest are ranked: the 30 oldest came after 50 others had been seen.
+    assert {item.ip for item in summary.top_sources} <= {source(n) for n in range(30, 80)}
+    sample = report(analysis)
+    line = "Not ranked: 30 alerts from 30 more addresses, past the 50 most recently active"
+    for text in (render_markdown(sample), render_text(sample, width=200)):
+        assert line in text
+    assert line in visible_text(render_html(sample))
+    data = report_to_dict(sample)["threats"]["unranked"]
+    assert data == {"alerts": 30, "sources": 30, "at_least": False}
+
+
+def test_past_the_counted_addresses_the_counts_say_at_least(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(threats, "SOURCES_WATCHED", 50)
+    monkeypatch.setattr(threats, "OTHERS_COUNTED", 10)
+    analysis = run(flood(80))
+    summary = analysis.threats
+    assert (summary.unranked_alerts, summary.unranked_sources) == (30, 10)
+    assert summary.unranked_at_least
+    (group,) = summary.groups
+    assert (group.source_count, group.sources_at_least) == (60, True)
+    (finding,) = analysis.findings
+    assert "from at least 60 source addresses" in finding.explanation
+    assert finding.subject_ip is None
+    sample = report(analysis)
+    assert "at least 60 sources" in render_text(sample)
+    assert "Not ranked: 30 alerts from at least 10 more addresses" in render_markdown(sample)
+
+
+def test_one_source_past_the_watched_ones_is_not_named_as_the_subject(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(threats, "SOURCES_WATCHED", 1)
+    other = ips_row(timestamp=BASE_S + 9, src_ip="45.9.9.9", inner_alert_signature="ET OTHER")
+    alerts = [*flood(1), other]
+    analysis = run(alerts)
+    lone = next(group for group in analysis.threats.groups if group.signature != "ET OTHER")
+    assert (lone.source_count, lone.sources) == (1, ())
+    assert all(finding.subject_ip != source(0) for finding in analysis.findings)
+
+
+def _alerts(count: int) -> Iterator[LogEntry]:
+    for number in range(count, 0, -1):
+        yield ips_row(
+            timestamp=BASE_S + number,
+            src_ip=source(number),
+            inner_alert_signature=f"ET SCAN {number % 7}",
+        )
+
+
+def _peak_while_tallying(entries: Iterator[LogEntry]) -> int:
+    tally = ThreatTally()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        while page := list(itertools.islice(entries, 1_000)):
+            for entry in page:
+                tally.add(entry)
+            del page
+        tally.summary(catalogue=CATALOGUE)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_stays_flat_however_many_addresses_send_alerts() -> None:
+    smaller = _peak_while_tallying(_alerts(30_000))
+    larger = _peak_while_tallying(_alerts(120_000))
+    assert larger < smaller + 256 * 1024
