@@ -1,8 +1,8 @@
-"""IPS alerts from a flood of addresses: true counts in every format, memory flat.
+"""IPS alerts from a flood of addresses or signatures: true counts in every format, memory flat.
 
-Spoofed or botnet sources can put a new address in every alert. The report must still say how
-many addresses a signature had, rank the sources it counted, say what it did not rank, and keep
-no per-address record past a bound.
+Spoofed or botnet sources can put a new address in every alert, a broken gateway a new
+signature. The report must still say how many addresses a signature had, rank the sources it
+counted, say what it did not rank, and keep no per-address or per-signature record past a bound.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import itertools
 import tracemalloc
 from typing import TYPE_CHECKING
 
-from custom_components.unifi_scanner.scanner import threats
+from custom_components.unifi_scanner.scanner import threat_sources, threats
 from custom_components.unifi_scanner.scanner.render import (
     render_html,
     render_markdown,
     render_text,
     report_to_dict,
 )
-from custom_components.unifi_scanner.scanner.threats import GROUP_SOURCE_LIMIT, ThreatTally
+from custom_components.unifi_scanner.scanner.threat_sources import GROUP_SOURCE_LIMIT
+from custom_components.unifi_scanner.scanner.threats import SIGNATURES_KEPT, ThreatTally
 from tests.scanner.report_samples import report
 from tests.scanner.test_render import visible_text
 from tests.scanner.test_threats import BASE_S, CATALOGUE, ips_row, run
@@ -57,7 +58,7 @@ def test_a_group_with_more_sources_than_it_lists_says_how_many_it_had() -> None:
 def test_addresses_past_the_watched_ones_are_counted_but_not_ranked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(threats, "SOURCES_WATCHED", 50)
+    monkeypatch.setattr(threat_sources, "SOURCES_WATCHED", 50)
     analysis = run(flood(80))
     summary = analysis.threats
     assert (summary.unranked_alerts, summary.unranked_sources) == (30, 30)
@@ -80,8 +81,8 @@ def test_addresses_past_the_watched_ones_are_counted_but_not_ranked(
 def test_past_the_counted_addresses_the_counts_say_at_least(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(threats, "SOURCES_WATCHED", 50)
-    monkeypatch.setattr(threats, "OTHERS_COUNTED", 10)
+    monkeypatch.setattr(threat_sources, "SOURCES_WATCHED", 50)
+    monkeypatch.setattr(threat_sources, "OTHERS_COUNTED", 10)
     analysis = run(flood(80))
     summary = analysis.threats
     assert (summary.unranked_alerts, summary.unranked_sources) == (30, 10)
@@ -99,7 +100,7 @@ def test_past_the_counted_addresses_the_counts_say_at_least(
 def test_one_source_past_the_watched_ones_is_not_named_as_the_subject(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(threats, "SOURCES_WATCHED", 1)
+    monkeypatch.setattr(threat_sources, "SOURCES_WATCHED", 1)
     other = ips_row(timestamp=BASE_S + 9, src_ip="45.9.9.9", inner_alert_signature="ET OTHER")
     alerts = [*flood(1), other]
     analysis = run(alerts)
@@ -135,4 +136,70 @@ def _peak_while_tallying(entries: Iterator[LogEntry]) -> int:
 def test_memory_stays_flat_however_many_addresses_send_alerts() -> None:
     smaller = _peak_while_tallying(_alerts(30_000))
     larger = _peak_while_tallying(_alerts(120_000))
+    assert larger < smaller + 256 * 1024
+
+
+def signatures(count: int, *, severe: int | None = None) -> list[LogEntry]:
+    """One alert per new signature, a second apart; alert number ``severe`` is high-severity."""
+    return [
+        ips_row(
+            timestamp=BASE_S + number,
+            src_ip=source(number % 3),
+            inner_alert_signature=f"ET INVENTED {number}",
+            inner_alert_signature_id=9_000_000 + number,
+            inner_alert_severity=1 if number == severe else 2,
+        )
+        for number in range(count)
+    ]
+
+
+def test_signatures_past_the_kept_ones_are_one_group_and_one_finding() -> None:
+    analysis = run(signatures(SIGNATURES_KEPT + 50))
+    groups = analysis.threats.groups
+    assert len(groups) == SIGNATURES_KEPT + 1
+    (other,) = [group for group in groups if "other" in group.signature]
+    assert other.signature == "50 other signatures"
+    assert (other.count, other.signature_id, other.source_count) == (50, None, 3)
+    assert sum(group.count for group in groups) == SIGNATURES_KEPT + 50
+    findings = [f for f in analysis.findings if f.rule_id == "threat_medium"]
+    assert len(findings) == SIGNATURES_KEPT + 1
+    (finding,) = [f for f in findings if f.subject_name == "other signatures"]
+    assert finding.title == "Threat detected: 50 other signatures"
+    assert "More than 200 signatures matched in this period" in finding.explanation
+    sample = report(analysis)
+    assert "50 other signatures" in render_text(sample, width=200)
+
+
+def test_the_other_signatures_keep_their_identity_and_their_worst_severity() -> None:
+    medium = run(signatures(SIGNATURES_KEPT + 5))
+    fewer = run(signatures(SIGNATURES_KEPT + 5, severe=3))
+    more = run(signatures(SIGNATURES_KEPT + 90, severe=3))
+    (plain,) = [f for f in medium.findings if f.subject_name == "other signatures"]
+    (before,) = [f for f in fewer.findings if f.subject_name == "other signatures"]
+    (after,) = [f for f in more.findings if f.subject_name == "other signatures"]
+    assert (plain.rule_id, before.rule_id) == ("threat_medium", "threat_severe")
+    assert (before.title, after.title) == (
+        "High-severity threat: 5 other signatures",
+        "High-severity threat: 90 other signatures",
+    )
+    assert after.finding_id == before.finding_id  # so a mute holds whatever the count
+
+
+def test_past_the_counted_signatures_the_group_says_at_least(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(threats, "OTHERS_COUNTED", 10)
+    groups = run(signatures(SIGNATURES_KEPT + 30)).threats.groups
+    (other,) = [group for group in groups if "other" in group.signature]
+    assert (other.signature, other.count) == ("at least 10 other signatures", 30)
+
+
+def _invented(count: int) -> Iterator[LogEntry]:
+    for number in range(count, 0, -1):
+        yield ips_row(timestamp=BASE_S + number, inner_alert_signature=f"ET INVENTED {number}")
+
+
+def test_memory_stays_flat_however_many_signatures_a_gateway_invents() -> None:
+    smaller = _peak_while_tallying(_invented(30_000))
+    larger = _peak_while_tallying(_invented(120_000))
     assert larger < smaller + 256 * 1024

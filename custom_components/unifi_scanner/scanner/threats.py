@@ -4,42 +4,42 @@ Input is every entry that carries a ``Threat`` (legacy ``stat/ips/event`` rows, 
 events and alarms, v2 threat log entries), already deduplicated across sources by the engine.
 Severity follows the IPS scale: 1 is severe, 2 medium, anything else low; a group takes the worst
 severity of its alerts. Severe and medium groups also become findings.
+
+A broken or hostile gateway can invent a signature per alert: past ``SIGNATURES_KEPT`` groups,
+alerts of new signatures share one group about "other signatures", so memory, the report and the
+findings stay bounded while every alert still counts.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from heapq import heappush, heapreplace, nsmallest
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, NamedTuple
 
-from .addresses import is_internal
-from .by_subject import OTHERS_COUNTED
+from .by_subject import OTHERS_COUNTED, SUBJECTS_PER_RULE
 from .catalogue import EngineRule
-from .models import Finding, Severity, ThreatGroup, ThreatSource, ThreatSummary
+from .models import Finding, Severity, ThreatGroup, ThreatSummary
 from .tally import ALL, comes_before
 from .threat_catalogue import Outcome
+from .threat_sources import SourceCounts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
     from .catalogue import RuleCatalogue
     from .models import LogEntry, Threat
     from .threat_catalogue import ThreatCategories, ThreatCategory
+    from .threat_sources import GroupSources
 
 # Signature ids of UniFi's Cybersecure (Proofpoint ET Pro) subscription.
 CYBERSECURE_IDS = range(2_800_000, 2_900_000)
-# Sources with at least this many alerts are "top sources"; with none, the busiest are shown.
-TOP_SOURCE_MIN_EVENTS = 10
-TOP_SOURCE_LIMIT = 10
-# A group lists at most this many of its source addresses (busiest first).
-GROUP_SOURCE_LIMIT = 20
-SOURCES_WATCHED = 10_000
-"""Source addresses whose alerts are counted per address: for the top sources and each group.
-
-The first seen, so the most recently active. A flood from spoofed or botnet addresses can name a
-new one in every alert; past this many, an alert's address only adds to how many other addresses
-there were (a hash each, at most ``OTHERS_COUNTED`` in all), so memory stays flat.
-"""
+SIGNATURES_KEPT = SUBJECTS_PER_RULE
+"""Signatures with a group of their own; the first seen, so the most recently matched."""
+OTHER_SIGNATURES = "other signatures"
+"""The subject of the group of signatures past the kept ones: the same from scan to scan."""
+_TOGETHER = (
+    "More than {kept} signatures matched in this period: those matched last have groups of "
+    "their own, and this one counts the others together."
+)
 
 _SEVERITY = {1: Severity.SEVERE, 2: Severity.MEDIUM}
 _FINDING_RULES = {
@@ -61,6 +61,7 @@ def is_cybersecure(threat: Threat) -> bool:
 @dataclass(slots=True)
 class _Group:
     signature: str
+    index: int
     first: LogEntry
     last: LogEntry
     rank: int
@@ -69,14 +70,19 @@ class _Group:
     blocked: int = 0
     cybersecure: bool = False
     keys: set[str] = field(default_factory=set)
-    source_count: int = 0
-    """Distinct source addresses (known once the tally is summarised)."""
-    other_sources: set[int] | None = None
-    """Hashes of its addresses past ``SOURCES_WATCHED`` (within the tally's budget for them)."""
-    more_sources: bool = False
-    """Whether some of those addresses did not fit the budget: the count is a lower bound."""
-    busiest: list[str] = field(default_factory=list)
-    """Its busiest source addresses, at most ``GROUP_SOURCE_LIMIT`` (likewise)."""
+    others: set[int] | None = None
+    """For the group of other signatures: their hashes, at most ``OTHERS_COUNTED``."""
+    others_more: bool = False
+    """Whether some of those signatures did not fit: ``others`` counts at least that many."""
+
+    def name(self) -> str:
+        """Say what the report calls the group: its signature, or how many others it holds."""
+        if self.others is None:
+            return self.signature
+        count = len(self.others)
+        if self.others_more:
+            return f"at least {count} other signatures"
+        return f"{count} other signature{'' if count == 1 else 's'}"
 
     @property
     def severity(self) -> Severity:
@@ -118,35 +124,20 @@ _CYBERSECURE_END = CYBERSECURE_IDS.stop
 class ThreatTally:
     """The threat picture of a scan, gathered one alert at a time in any order.
 
-    Per signature it keeps counts, the first and the newest alert and the source addresses;
-    per source address the alerts per signature. A group's first alert (in collection order)
-    names its signature id and category, and its newest is the last of the newest millisecond.
+    Per signature it keeps counts and the first and the newest alert; per source address the
+    alerts per group (``SourceCounts``). A group's first alert (in collection order) names its
+    signature id and category, and its newest is the last of the newest millisecond.
     """
 
-    __slots__ = (
-        "_blocked",
-        "_cybersecure",
-        "_groups",
-        "_kept_for_groups",
-        "_other_alerts",
-        "_others",
-        "_others_more",
-        "_signatures",
-        "_sources",
-        "_total",
-    )
+    __slots__ = ("_blocked", "_cybersecure", "_groups", "_list", "_other", "_sources", "_total")
 
     def __init__(self) -> None:
         """Start with no alerts."""
         self._groups: dict[str, _Group] = {}
-        self._sources: dict[str, int] = {}
-        self._signatures: dict[str, str | dict[str, int]] = {}
+        self._list: list[_Group] = []  # every group by its number, the other signatures' too
+        self._other: _Group | None = None
+        self._sources = SourceCounts()
         self._blocked = self._cybersecure = self._total = 0
-        # Addresses past SOURCES_WATCHED: their alerts, their hashes, whether some did not fit,
-        # and how many hashes the groups keep between them.
-        self._other_alerts = self._kept_for_groups = 0
-        self._others: set[int] = set()
-        self._others_more = False
 
     def add(self, entry: LogEntry) -> None:
         """Count one alert (an entry without a threat is ignored)."""
@@ -157,19 +148,14 @@ class ThreatTally:
         signature = threat.signature or threat.category or entry.message or entry.key
         rank = _RANK.get(threat.severity, 2) if threat.severity else 2
         outcome = Outcome.of(blocked=threat.blocked, direction=threat.direction)
-        group = self._groups.get(signature)
-        if group is None:
-            group = self._groups[signature] = _Group(
-                signature=signature, first=entry, last=entry, rank=rank, outcome=outcome
-            )
-        else:
-            group.rank = min(group.rank, rank)
-            if comes_before(entry, group.first):
-                group.first = entry
-            if not comes_before(entry, group.last):
-                group.last = entry
-            if outcome.rank < group.outcome.rank:
-                group.outcome = outcome
+        group = self._groups.get(signature) or self._new_group(signature, entry, rank, outcome)
+        group.rank = min(group.rank, rank)
+        if comes_before(entry, group.first):
+            group.first = entry
+        if not comes_before(entry, group.last):
+            group.last = entry
+        if outcome.rank < group.outcome.rank:
+            group.outcome = outcome
         group.count += 1
         group.keys.add(entry.key)
         if threat.blocked:
@@ -181,45 +167,29 @@ class ThreatTally:
             self._cybersecure += 1
         source = threat.src_ip or entry.ip
         if source:
-            self._count_source(source, group)
+            self._sources.add(source, group.index)
 
-    def _count_source(self, source: str, group: _Group) -> None:
-        seen = self._sources.get(source)
-        if seen is None:
-            if len(self._sources) >= SOURCES_WATCHED:
-                self._count_other(hash(source), group)
-                return
-            seen = 0
-        self._sources[source] = seen + 1
-        signature = group.signature
-        signatures = self._signatures.get(source)
-        if signatures is None:
-            self._signatures[source] = signature
-        elif isinstance(signatures, str):
-            if signatures != signature:
-                self._signatures[source] = {signatures: seen, signature: 1}
-        else:
-            signatures[signature] = signatures.get(signature, 0) + 1
+    def _new_group(self, signature: str, entry: LogEntry, rank: int, outcome: Outcome) -> _Group:
+        """Open a group for a new signature, or count it with the other signatures."""
+        if len(self._groups) < SIGNATURES_KEPT:
+            group = self._groups[signature] = self._open(signature, entry, rank, outcome)
+            return group
+        other = self._other
+        if other is None:
+            other = self._other = self._open(OTHER_SIGNATURES, entry, rank, outcome)
+        others = other.others
+        if others is None:
+            others = other.others = set()
+        if len(others) < OTHERS_COUNTED:
+            others.add(hash(signature))
+        elif hash(signature) not in others:
+            other.others_more = True
+        return other
 
-    def _count_other(self, source: int, group: _Group) -> None:
-        """Count an alert from an address past the watched ones, by its hash."""
-        self._other_alerts += 1
-        others = self._others
-        if source not in others:
-            if len(others) < OTHERS_COUNTED:
-                others.add(source)
-            else:
-                self._others_more = True
-        kept = group.other_sources
-        if kept is None:
-            kept = group.other_sources = set()
-        if source in kept:
-            return
-        if self._kept_for_groups < OTHERS_COUNTED:
-            kept.add(source)
-            self._kept_for_groups += 1
-        else:
-            group.more_sources = True
+    def _open(self, signature: str, entry: LogEntry, rank: int, outcome: Outcome) -> _Group:
+        group = _Group(signature, len(self._list), entry, entry, rank, outcome)
+        self._list.append(group)
+        return group
 
     def summary(
         self, *, catalogue: RuleCatalogue, since_ms: float = ALL
@@ -230,69 +200,29 @@ class ThreatTally:
         a group whose newest alert is older than ``since_ms`` makes none.
         """
         categories = catalogue.threat_categories
-        self._rank_sources()
-        ordered = sorted(self._groups.values(), key=lambda g: (g.rank, -g.count, g.signature))
-        words = {group.signature: group.words(categories) for group in ordered}
+        counted = self._sources.per_group(len(self._list))
+        described = [
+            _Described(group, group.name(), counted[group.index], *group.words(categories))
+            for group in self._list
+        ]
+        ordered = sorted(described, key=lambda d: (d.group.rank, -d.group.count, d.name))
         summary = ThreatSummary(
             total=self._total,
             blocked=self._blocked,
             detected=self._total - self._blocked,
             cybersecure=self._cybersecure,
-            groups=tuple(
-                _threat_group(group, categories, *words[group.signature]) for group in ordered
-            ),
-            top_sources=_top_sources(self._sources, self._signatures, words),
-            unranked_alerts=self._other_alerts,
-            unranked_sources=len(self._others),
-            unranked_at_least=self._others_more,
+            groups=tuple(_threat_group(item, categories) for item in ordered),
+            top_sources=self._sources.top(lambda index: described[index].label),
+            unranked_alerts=self._sources.other_alerts,
+            unranked_sources=len(self._sources.others),
+            unranked_at_least=self._sources.others_more,
         )
         findings = [
-            (group.last.time_ms, _finding(group, catalogue, *words[group.signature]))
-            for group in ordered
-            if group.severity in _FINDING_RULES and group.last.time_ms >= since_ms
+            (item.group.last.time_ms, _finding(item, catalogue))
+            for item in ordered
+            if item.group.severity in _FINDING_RULES and item.group.last.time_ms >= since_ms
         ]
         return summary, findings
-
-    def _per_signature(self) -> Iterator[tuple[str, str, int]]:
-        """Yield (signature, source, alerts) for every source and signature it matched."""
-        counts = self._sources
-        for source, signatures in self._signatures.items():
-            if isinstance(signatures, str):
-                yield signatures, source, counts[source]
-            else:
-                for signature, count in signatures.items():
-                    yield signature, source, count
-
-    def _rank_sources(self) -> None:
-        """Count each group's distinct sources and pick its busiest, in one pass."""
-        tops: dict[str, list[_Rev]] = {}
-        limit = GROUP_SOURCE_LIMIT
-        for signature, source, count in self._per_signature():
-            group = self._groups[signature]
-            group.source_count += 1
-            top = tops.setdefault(signature, [])
-            item = (-count, source)
-            if len(top) < limit:
-                heappush(top, _Rev(item))
-            elif item < top[0].item:
-                heapreplace(top, _Rev(item))
-        for signature, top in tops.items():
-            self._groups[signature].busiest = [rev.item[1] for rev in sorted(top, reverse=True)]
-        for group in self._groups.values():
-            if group.other_sources:
-                group.source_count += len(group.other_sources)
-
-
-class _Rev:
-    """Order an item the other way, so a min-heap keeps the smallest ``limit`` items."""
-
-    __slots__ = ("item",)
-
-    def __init__(self, item: tuple[int, str]) -> None:
-        self.item = item
-
-    def __lt__(self, other: _Rev) -> bool:
-        return other.item < self.item
 
 
 def summarize_threats(
@@ -305,92 +235,61 @@ def summarize_threats(
     return tally.summary(catalogue=catalogue)
 
 
-def _threat_group(
-    group: _Group, categories: ThreatCategories, label: str, remediation: str
-) -> ThreatGroup:
-    threat = group.threat
+class _Described(NamedTuple):
+    """A group with what the report says about it."""
+
+    group: _Group
+    name: str
+    sources: GroupSources
+    label: str
+    remediation: str
+
+
+def _threat_group(item: _Described, categories: ThreatCategories) -> ThreatGroup:
+    group, threat = item.group, item.group.threat
     return ThreatGroup(
-        signature=group.signature,
-        signature_id=threat.signature_id,
+        signature=item.name,
+        signature_id=None if group.others is not None else threat.signature_id,
         category=group.category(categories).token or threat.category,
-        category_label=label,
+        category_label=item.label,
         severity=group.severity,
         count=group.count,
         blocked=group.blocked,
         detected=group.detected,
-        sources=tuple(group.busiest),
-        source_count=group.source_count,
-        sources_at_least=group.more_sources,
+        sources=item.sources.busiest,
+        source_count=item.sources.count,
+        sources_at_least=item.sources.at_least,
         cybersecure=group.cybersecure,
-        remediation=remediation,
+        remediation=item.remediation,
         first_seen=group.first.time,
         last_seen=group.last.time,
         outcome=group.outcome.value,
     )
 
 
-def _busiest(counts: dict[str, int]) -> list[str]:
-    """Keys by descending count, ties by name (stable across runs).
-
-    Sorting by name and then, stably, by count needs no per-item key tuple: a scan can see
-    thousands of distinct source addresses.
-    """
-    keys = sorted(counts)
-    keys.sort(key=counts.__getitem__, reverse=True)  # reverse keeps ties in name order
-    return keys
-
-
-def _top_sources(
-    counts: dict[str, int],
-    signatures: dict[str, str | dict[str, int]],
-    words: dict[str, tuple[str, str]],
-) -> tuple[ThreatSource, ...]:
-    """Pick the busiest sources with at least ``TOP_SOURCE_MIN_EVENTS`` alerts, or the busiest."""
-    ranked = nsmallest(TOP_SOURCE_LIMIT, counts, key=lambda ip: (-counts[ip], ip))
-    chosen = [ip for ip in ranked if counts[ip] >= TOP_SOURCE_MIN_EVENTS] or ranked
-    return tuple(
-        ThreatSource(
-            ip=ip,
-            count=counts[ip],
-            internal=is_internal(ip),
-            categories=tuple(_busiest(_by_label(signatures[ip], counts[ip], words))),
-        )
-        for ip in chosen
-    )
-
-
-def _by_label(
-    signatures: str | dict[str, int], alerts: int, words: dict[str, tuple[str, str]]
-) -> dict[str, int]:
-    """Add up one source's alerts per group label (several signatures can share a label)."""
-    if isinstance(signatures, str):
-        return {words[signatures][0]: alerts}
-    labels: dict[str, int] = {}
-    for signature, count in signatures.items():
-        label = words[signature][0]
-        labels[label] = labels.get(label, 0) + count
-    return labels
-
-
-def _finding(group: _Group, catalogue: RuleCatalogue, label: str, remediation: str) -> Finding:
+def _finding(item: _Described, catalogue: RuleCatalogue) -> Finding:
+    group, sources = item.group, item.sources
     rule = catalogue.get(_FINDING_RULES[group.severity])
-    count = group.source_count
     fields = {
-        "subject": group.signature,
-        "signature": group.signature,
-        "category_label": label,
+        "subject": item.name,
+        "signature": item.name,
+        "category_label": item.label,
         "count": str(group.count),
         "blocked": str(group.blocked),
         "detected": str(group.detected),
-        "sources": f"at least {count}" if group.more_sources else str(count),
+        "sources": f"at least {sources.count}" if sources.at_least else str(sources.count),
     }
-    alone = count == 1 and not group.more_sources and bool(group.busiest)
-    return rule.finding(
+    alone = sources.count == 1 and not sources.at_least and sources.busiest
+    finding = rule.finding(
         fields,
-        subject=(group.signature, None, group.busiest[0] if alone else None),
+        subject=(group.signature, None, sources.busiest[0] if alone else None),
         count=group.count,
         first_seen=group.first.time,
         last_seen=group.last.time,
         keys=tuple(sorted(group.keys)),
-        lead_steps=(remediation,),
+        lead_steps=(item.remediation,),
     )
+    if group.others is None:
+        return finding
+    together = _TOGETHER.format(kept=SIGNATURES_KEPT)
+    return replace(finding, explanation=f"{finding.explanation} {together}")

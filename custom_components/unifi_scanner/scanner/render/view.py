@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from custom_components.unifi_scanner.scanner import threats as threat_tally
+from custom_components.unifi_scanner.scanner import threat_sources
 from custom_components.unifi_scanner.scanner.models import Category, Severity, Source
 from custom_components.unifi_scanner.scanner.sanitize import (
     clean,
@@ -298,7 +298,7 @@ def _unranked(threats: ThreatSummary) -> str:
     return (
         f"Not ranked: {plural(threats.unranked_alerts, 'alert')} from "
         f"{'at least ' if threats.unranked_at_least else ''}{more}, past the "
-        f"{threat_tally.SOURCES_WATCHED} most recently active addresses."
+        f"{threat_sources.SOURCES_WATCHED} most recently active addresses."
     )
 
 
