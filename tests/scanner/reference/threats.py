@@ -1,4 +1,9 @@
-"""Frozen copy of the IPS summary: alerts grouped by signature and by source."""
+"""Frozen copy of the IPS summary: alerts grouped by signature and by source.
+
+It keeps every signature and address; the engine does so for its first ``SIGNATURES_KEPT``
+signatures and ``SOURCES_WATCHED`` addresses, which the random entry sets of the tests never
+exceed.
+"""
 
 from __future__ import annotations
 
