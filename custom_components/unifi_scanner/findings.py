@@ -83,7 +83,7 @@ def report_summary(report: Report, fresh: tuple[Finding, ...] | None = None) -> 
         **{severity.value: count for severity, count in report.counts_by_severity.items()},
         "threats": report.threats.total,
         "unhealthy_devices": report.health.unhealthy,
-        "unknown_keys": len(report.unknown_keys),
+        "unknown_keys": report.unknown_key_count,
         "new_findings": len(new),
         "nothing_new": not new and report.threats.total == 0,
     }

@@ -122,7 +122,7 @@ SENSORS: tuple[UnifiScannerSensorDescription, ...] = (
         translation_key="unknown_keys",
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=_report(lambda report: len(report.unknown_keys)),
+        value_fn=_report(lambda report: report.unknown_key_count),
         attributes_fn=_unknown_attributes,
     ),
 )

@@ -24,7 +24,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .aggregations import AGGREGATORS
-from .by_subject import BySubject
+from .by_subject import OTHERS_COUNTED, BySubject
 from .dedupe import DEDUP_TOLERANCE_MS, Deduplicator
 from .health import Thresholds, assess_health
 from .models import Analysis, KeyVariant
@@ -43,6 +43,14 @@ if TYPE_CHECKING:
     from .subjects import KeyFn, Ranked
 
 __all__ = ["DEDUP_TOLERANCE_MS", "Analyzer", "Thresholds", "analyze"]
+
+
+KEYS_KEPT = 1_000
+"""Unknown keys, and keys read as a known event, listed with their counts.
+
+A broken gateway can invent a key per event; past this many, a new unknown key only adds to how
+many more there were (a hash each, at most ``OTHERS_COUNTED``), so memory stays flat.
+"""
 
 
 class _Route:
@@ -77,6 +85,7 @@ class Analyzer:
         self._threats = ThreatTally()
         self._threat_dedupe = Deduplicator()
         self._unknown: dict[str, int] = {}
+        self._unknown_more: set[int] = set()  # hashes of unknown keys past KEYS_KEPT
         self._variants: dict[tuple[str, str], int] = {}
         self._variant_first: dict[tuple[str, str], LogEntry] = {}
         self._via: dict[str, str] = {}
@@ -98,7 +107,6 @@ class Analyzer:
         event and counted as a variant.
         """
         by_key = self._by_key
-        unknown = self._unknown
         via = self._via
         oldest = None
         count = 0
@@ -115,7 +123,7 @@ class Analyzer:
             if route is None:
                 route = self._resolve(entry)
                 if route is None:
-                    unknown[key] = unknown.get(key, 0) + 1
+                    self._count_unknown(key)
                     continue
             if via and key in via:
                 self._count_variant(entry, via[key])
@@ -131,6 +139,13 @@ class Analyzer:
             for route in self._routes.values():
                 route.dedupe.forget_older(oldest.time_ms)
 
+    def _count_unknown(self, key: str) -> None:
+        unknown = self._unknown
+        if key in unknown or len(unknown) < KEYS_KEPT:
+            unknown[key] = unknown.get(key, 0) + 1
+        elif len(self._unknown_more) < OTHERS_COUNTED:
+            self._unknown_more.add(hash(key))
+
     def _resolve(self, entry: LogEntry) -> _Route | None:
         """Find the rule of an entry whose key is not settled yet, and remember the answer."""
         key = entry.key
@@ -145,7 +160,8 @@ class Analyzer:
             return None
         route = self._route(rule)
         if family is not None:
-            self._via[key] = family
+            if len(self._via) < KEYS_KEPT:
+                self._via[key] = family
         elif key not in self._per_entry:
             self._by_key[key] = route
         return route
@@ -166,6 +182,8 @@ class Analyzer:
     def _count_variant(self, entry: LogEntry, family: str | None) -> None:
         if family is not None:
             variant = (entry.key, family)
+            if variant not in self._variants and len(self._variants) >= KEYS_KEPT:
+                return
             self._variants[variant] = self._variants.get(variant, 0) + 1
             first = self._variant_first.get(variant)
             if first is None or collection_key(entry) < collection_key(first):
@@ -222,6 +240,7 @@ class Analyzer:
             health=health_summary,
             unknown_keys=dict(sorted(self._unknown.items(), key=lambda item: (-item[1], item[0]))),
             entry_count=self._count,
+            unknown_keys_more=len(self._unknown_more),
             ignored_entries=self._ignored,
             ignored_findings=before - len(ranked),
             key_variants=tuple(

@@ -425,6 +425,8 @@ class Analysis:
     health: HealthSummary
     unknown_keys: Mapping[str, int]
     entry_count: int
+    unknown_keys_more: int = 0
+    """Further unknown keys past those in ``unknown_keys`` (at least; ``engine.KEYS_KEPT``)."""
     key_variants: tuple[KeyVariant, ...] = ()
     ignored_entries: int = 0
     """Entries of rules the user turned off (counted, never reported as unknown)."""

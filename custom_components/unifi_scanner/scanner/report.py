@@ -41,6 +41,8 @@ class Report:
     entry_count: int
     counts_by_severity: Mapping[Severity, int]
     counts_by_category: Mapping[Category, int]
+    unknown_keys_more: int = 0
+    """Further unknown keys past those in ``unknown_keys`` (at least)."""
     key_variants: tuple[KeyVariant, ...] = ()
     skipped: Mapping[Source, SkippedRows] = MappingProxyType({})
     muted: tuple[MutedFinding, ...] = ()
@@ -55,6 +57,11 @@ class Report:
     """Findings of rules the user turned off."""
     announced: Mapping[str, datetime] = MappingProxyType({})
     """Finding id → when the live path announced it; this report does not announce it again."""
+
+    @property
+    def unknown_key_count(self) -> int:
+        """How many distinct unknown keys the period had (at least, after a flood of them)."""
+        return len(self.unknown_keys) + self.unknown_keys_more
 
     def is_open(self, finding: Finding) -> bool:
         """Whether ``finding`` still needs attention (not acknowledged; muted ones are apart)."""
@@ -129,6 +136,7 @@ def build_report(
         threats=analysis.threats,
         health=analysis.health,
         unknown_keys=MappingProxyType(unknown),
+        unknown_keys_more=analysis.unknown_keys_more,
         entry_count=analysis.entry_count,
         counts_by_severity=MappingProxyType({}),
         counts_by_category=MappingProxyType({}),

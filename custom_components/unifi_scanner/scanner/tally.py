@@ -34,6 +34,8 @@ CLIENTS_COUNTED = 10_000
 A venue's randomised MACs can make every connection a new client; a count of them must not
 keep an entry for each.
 """
+KEYS_TOLD = 25
+"""Event keys a finding names: a gateway inventing keys would otherwise make the list endless."""
 ADMINS_TOLD = 3
 """Accounts a tally gathers: enough to tell one account (and none) from several."""
 
@@ -87,7 +89,8 @@ class Tally:
         last = self.last
         if moment > last.time_ms or (moment == last.time_ms and comes_before(entry, last)):
             self.last = entry
-        self.keys.add(entry.key)
+        if len(self.keys) < KEYS_TOLD:
+            self.keys.add(entry.key)
         if self.actors is not None and len(self.actors) < CLIENTS_COUNTED:
             self.actors.add(hash(actor) if (actor := site_actor(entry)) else 0)
         if self.admins is not None and len(self.admins) < ADMINS_TOLD:
@@ -115,6 +118,8 @@ class Tally:
         ):
             self.last = theirs
         self.keys |= other.keys
+        if len(self.keys) > KEYS_TOLD:
+            self.keys = set(islice(sorted(self.keys), KEYS_TOLD))
         if self.actors is not None and other.actors is not None:
             self.actors |= other.actors
             if len(self.actors) > CLIENTS_COUNTED:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .by_subject import OTHERS_COUNTED, SUBJECTS_PER_RULE
 from .catalogue import EngineRule
 from .models import Finding, Severity, ThreatGroup, ThreatSummary
-from .tally import ALL, comes_before
+from .tally import ALL, KEYS_TOLD, comes_before
 from .threat_catalogue import Outcome
 from .threat_sources import SourceCounts
 
@@ -157,7 +157,8 @@ class ThreatTally:
         if outcome.rank < group.outcome.rank:
             group.outcome = outcome
         group.count += 1
-        group.keys.add(entry.key)
+        if len(group.keys) < KEYS_TOLD:
+            group.keys.add(entry.key)
         if threat.blocked:
             group.blocked += 1
             self._blocked += 1

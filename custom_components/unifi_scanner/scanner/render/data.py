@@ -181,6 +181,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "subsystems": [_subsystem_dict(item) for item in report.health.subsystems],
         },
         "unknown_keys": unknown,
+        "unknown_keys_more": report.unknown_keys_more,
         "key_variants": [
             {
                 "key": _str(item.key, LEN_NAME),

@@ -416,7 +416,7 @@ def _view(report: Report, tz: tzinfo) -> View:
         unhealthy_more=max(len(unhealthy) - MAX_DEVICES, 0),
         subsystems=_bad_subsystems(report.health.subsystems),
         unknown_keys=tuple((plain(key, LEN_NAME), count) for key, count in unknown[:MAX_UNKNOWN]),
-        unknown_more=max(len(unknown) - MAX_UNKNOWN, 0),
+        unknown_more=max(len(unknown) - MAX_UNKNOWN, 0) + report.unknown_keys_more,
         version=VERSION,
         skipped=tuple(
             (SOURCE_LABELS[source], rows.unreadable, rows.conflicting)
