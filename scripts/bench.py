@@ -310,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         crowd = peak_memory(many_subjects(SPRAY_SIZE), {"devices": [], "health": []})
         added = crowd["peak_mib"] - crowd["baseline_mib"]
         print(
-            f"\nMany subjects: {SPRAY_SIZE:,} events, each about a device, client, account or "
-            "address of its own\n"
+            f"\nMany subjects: {SPRAY_SIZE:,} events, each naming a device, client, account, "
+            "address, signature or key of its own\n"
             f"  added peak memory = {added:.0f} MiB (target <= {MEMORY_LIMIT_MIB} MiB): "
             + ("PASS" if added <= MEMORY_LIMIT_MIB else "MISS")
             + f"; the three reports: {crowd['report_chars'] / 1024:,.0f} KiB"

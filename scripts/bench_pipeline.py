@@ -138,12 +138,13 @@ def spraying(total: int) -> Payloads:
 
 
 def many_subjects(total: int) -> Payloads:
-    """Build a log that names a new subject in every event: devices, clients, accounts, addresses.
+    """Build a log that names someone or something new in every event: devices, clients, keys...
 
     A broken or hostile gateway, randomised client MACs, an internet-wide scan or a sprayer of
     made-up accounts can make every event about someone new; what the engine keeps per rule
     must not grow with them. Failed sign-ins try a new account each, from a new address or from
-    one that keeps guessing.
+    one that keeps guessing; IPS alerts come from a new address with a new signature; clients
+    connect with a new MAC; and some events carry a key nobody has seen.
     """
     start = int((END - SPAN).timestamp() * 1000)
     step = int(SPAN.total_seconds() * 1000) // total
@@ -152,7 +153,20 @@ def many_subjects(total: int) -> Payloads:
         mac = f"02:{number >> 16 & 255:02x}:{number >> 8 & 255:02x}:{number & 255:02x}:00:01"
         ip = f"{11 + (number >> 16) % 200}.{number >> 8 & 255}.{number & 255}.9"
         common = {"_id": f"{number:024x}", "time": start + number * step, "subsystem": "lan"}
-        kind = number % 5
+        kind = number % 8
+        if kind == 5:
+            return common | {"key": "EVT_WU_Connected", "user": mac, "msg": f"User[{mac}] in"}
+        if kind == 6:
+            return common | {
+                "key": "EVT_IPS_IpsAlert",
+                "src_ip": ip,
+                "dest_ip": "192.168.1.20",
+                "inner_alert_signature": f"ET INVENTED {number}",
+                "inner_alert_severity": 2,
+                "msg": f"IPS Alert from {ip}",
+            }
+        if kind == 7:
+            return common | {"key": f"EVT_XX_Invented{number}", "msg": "?"}
         if kind == 4:
             sprayer = "203.0.113.9" if number // 5 % 2 else ip
             return common | {

@@ -37,7 +37,7 @@ def test_bench_prints_the_stage_table() -> None:
     assert "added peak memory = " in out
     assert "target <= 48 MiB): " in out
     assert "Password spraying: 100,000 failed sign-ins, each from its own address" in out
-    assert "Many subjects: 100,000 events, each about a device" in out
+    assert "Many subjects: 100,000 events, each naming a device" in out
     last = out.rstrip().splitlines()[-1]
     assert re.fullmatch(
         r"  added peak memory = \d+ MiB \(target <= 48 MiB\): (PASS|MISS); "
