@@ -7,9 +7,6 @@ counted, say what it did not rank, and keep no per-address or per-signature reco
 
 from __future__ import annotations
 
-import gc
-import itertools
-import tracemalloc
 from typing import TYPE_CHECKING
 
 from custom_components.unifi_scanner.scanner import threat_sources, threats
@@ -20,10 +17,11 @@ from custom_components.unifi_scanner.scanner.render import (
     report_to_dict,
 )
 from custom_components.unifi_scanner.scanner.threat_sources import GROUP_SOURCE_LIMIT
-from custom_components.unifi_scanner.scanner.threats import SIGNATURES_KEPT, ThreatTally
+from custom_components.unifi_scanner.scanner.threats import SIGNATURES_KEPT
+from tests.scanner.crowd import peak_while_analysing
 from tests.scanner.report_samples import report
 from tests.scanner.test_render import visible_text
-from tests.scanner.test_threats import BASE_S, CATALOGUE, ips_row, run
+from tests.scanner.test_threats import BASE_S, ips_row, run
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -118,24 +116,9 @@ def _alerts(count: int) -> Iterator[LogEntry]:
         )
 
 
-def _peak_while_tallying(entries: Iterator[LogEntry]) -> int:
-    tally = ThreatTally()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        while page := list(itertools.islice(entries, 1_000)):
-            for entry in page:
-                tally.add(entry)
-            del page
-        tally.summary(catalogue=CATALOGUE)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_memory_stays_flat_however_many_addresses_send_alerts() -> None:
-    smaller = _peak_while_tallying(_alerts(30_000))
-    larger = _peak_while_tallying(_alerts(120_000))
+    smaller = peak_while_analysing(_alerts(30_000))
+    larger = peak_while_analysing(_alerts(120_000))
     assert larger < smaller + 256 * 1024
 
 
@@ -200,6 +183,6 @@ def _invented(count: int) -> Iterator[LogEntry]:
 
 
 def test_memory_stays_flat_however_many_signatures_a_gateway_invents() -> None:
-    smaller = _peak_while_tallying(_invented(30_000))
-    larger = _peak_while_tallying(_invented(120_000))
+    smaller = peak_while_analysing(_invented(30_000))
+    larger = peak_while_analysing(_invented(120_000))
     assert larger < smaller + 256 * 1024
