@@ -137,6 +137,36 @@ def spraying(total: int) -> Payloads:
     return Payloads(pages, (), (), total)
 
 
+def _sign_in_failed(number: int, ip: str) -> dict[str, Any]:
+    sprayer = "203.0.113.9" if number // 5 % 2 else ip
+    return {
+        "key": "EVT_AD_LoginFailed",
+        "admin": f"user{number}",
+        "ip": sprayer,
+        "msg": f"Admin[user{number}] log in failed from {sprayer}",
+    }
+
+
+# What each kind of event of ``many_subjects`` says, from its number, a new MAC and address.
+_NOVEL: tuple[Callable[[int, str, str], dict[str, Any]], ...] = (
+    lambda _, __, ip: {"key": "EVT_GW_IpReputationAlert", "ip": ip, "msg": f"Alert {ip}"},
+    lambda _, mac, __: {"key": "EVT_WC_Blocked", "user": mac, "msg": f"User[{mac}] blocked"},
+    lambda _, mac, __: {"key": "EVT_AP_Lost_Contact", "ap": mac, "msg": f"AP[{mac}] lost"},
+    lambda n, _, ip: {"key": "EVT_AD_Login", "admin": f"user{n}", "ip": ip, "msg": "in"},
+    lambda n, _, ip: _sign_in_failed(n, ip),
+    lambda _, mac, __: {"key": "EVT_WU_Connected", "user": mac, "msg": f"User[{mac}] in"},
+    lambda n, _, ip: {
+        "key": "EVT_IPS_IpsAlert",
+        "src_ip": ip,
+        "dest_ip": "192.168.1.20",
+        "inner_alert_signature": f"ET INVENTED {n}",
+        "inner_alert_severity": 2,
+        "msg": f"IPS Alert from {ip}",
+    },
+    lambda n, _, __: {"key": f"EVT_XX_Invented{n}", "msg": "?"},
+)
+
+
 def many_subjects(total: int) -> Payloads:
     """Build a log that names someone or something new in every event: devices, clients, keys...
 
@@ -153,35 +183,7 @@ def many_subjects(total: int) -> Payloads:
         mac = f"02:{number >> 16 & 255:02x}:{number >> 8 & 255:02x}:{number & 255:02x}:00:01"
         ip = f"{11 + (number >> 16) % 200}.{number >> 8 & 255}.{number & 255}.9"
         common = {"_id": f"{number:024x}", "time": start + number * step, "subsystem": "lan"}
-        kind = number % 8
-        if kind == 5:
-            return common | {"key": "EVT_WU_Connected", "user": mac, "msg": f"User[{mac}] in"}
-        if kind == 6:
-            return common | {
-                "key": "EVT_IPS_IpsAlert",
-                "src_ip": ip,
-                "dest_ip": "192.168.1.20",
-                "inner_alert_signature": f"ET INVENTED {number}",
-                "inner_alert_severity": 2,
-                "msg": f"IPS Alert from {ip}",
-            }
-        if kind == 7:
-            return common | {"key": f"EVT_XX_Invented{number}", "msg": "?"}
-        if kind == 4:
-            sprayer = "203.0.113.9" if number // 5 % 2 else ip
-            return common | {
-                "key": "EVT_AD_LoginFailed",
-                "admin": f"user{number}",
-                "ip": sprayer,
-                "msg": f"Admin[user{number}] log in failed from {sprayer}",
-            }
-        if kind == 0:
-            return common | {"key": "EVT_GW_IpReputationAlert", "ip": ip, "msg": f"Alert {ip}"}
-        if kind == 1:
-            return common | {"key": "EVT_WC_Blocked", "user": mac, "msg": f"User[{mac}] blocked"}
-        if kind == 2:
-            return common | {"key": "EVT_AP_Lost_Contact", "ap": mac, "msg": f"AP[{mac}] lost"}
-        return common | {"key": "EVT_AD_Login", "admin": f"user{number}", "ip": ip, "msg": "in"}
+        return common | _NOVEL[number % len(_NOVEL)](number, mac, ip)
 
     rows = [row(number) for number in range(total)]
     pages = tuple((Source.EVENT, body) for body in paginate(Source.EVENT, rows))

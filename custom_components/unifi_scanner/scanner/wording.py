@@ -55,6 +55,11 @@ def _plural(value: str | None, one: str, other: str) -> str:
     return form.replace(_NUMBER, number)
 
 
+def plural(count: int, word: str, irregular: str | None = None) -> str:
+    """Return "1 word" or "N words" (or "N irregular")."""
+    return f"{count} {word if count == 1 else (irregular or word + 's')}"
+
+
 def clip_words(text: str, limit: int) -> str:
     """Cut ``text`` to ``limit`` characters at a word boundary, marking the cut with "…"."""
     if len(text) <= limit:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 from custom_components.unifi_scanner.scanner.models import Severity
 from custom_components.unifi_scanner.scanner.sanitize import escape_markdown
+from custom_components.unifi_scanner.scanner.wording import plural
 
 from .phrases import (
     ACKNOWLEDGED,
@@ -23,7 +24,6 @@ from .phrases import (
     footer_sentences,
     muted_line,
     nothing_new_sentence,
-    plural,
     threat_phrase,
 )
 from .view import PRODUCT, SEVERITY_LABELS, build_view

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from custom_components.unifi_scanner.scanner.wording import plural
+
 if TYPE_CHECKING:
     from .view import MutedView, View
 
@@ -23,11 +25,6 @@ UNKNOWN_NOTE: Final = (
     "These event keys are not in the rule catalogue yet. Reporting them (key and count) "
     "helps add rules for them."
 )
-
-
-def plural(count: int, word: str, irregular: str | None = None) -> str:
-    """Return "1 word" or "N words" (or "N irregular")."""
-    return f"{count} {word if count == 1 else (irregular or word + 's')}"
 
 
 def findings_phrase(view: View) -> str:

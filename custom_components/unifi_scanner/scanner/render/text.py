@@ -7,6 +7,7 @@ from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING
 
 from custom_components.unifi_scanner.scanner.models import Severity
+from custom_components.unifi_scanner.scanner.wording import plural
 
 from .phrases import (
     ACKNOWLEDGED,
@@ -19,7 +20,6 @@ from .phrases import (
     footer_sentences,
     muted_line,
     nothing_new_sentence,
-    plural,
     threat_phrase,
 )
 from .view import PRODUCT, SEVERITY_LABELS, build_view

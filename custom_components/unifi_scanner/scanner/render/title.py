@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING
 
-from .phrases import plural
+from custom_components.unifi_scanner.scanner.wording import plural
+
 from .view import PRODUCT, SEVERITY_LABELS, format_time
 
 if TYPE_CHECKING:

@@ -18,8 +18,7 @@ from custom_components.unifi_scanner.scanner.sanitize import (
     defang_urls,
     neutralize_templates,
 )
-
-from .phrases import plural
+from custom_components.unifi_scanner.scanner.wording import plural
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
