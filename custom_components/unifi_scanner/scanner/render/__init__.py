@@ -11,10 +11,10 @@ from __future__ import annotations
 from .alert import render_alert
 from .data import report_to_dict
 from .html import render_html
+from .labels import CATEGORY_LABELS, PRODUCT, SEVERITY_LABELS, VERSION
 from .markdown import render_markdown
 from .text import render_text
 from .title import render_title
-from .view import CATEGORY_LABELS, PRODUCT, SEVERITY_LABELS, VERSION
 
 __all__ = [
     "CATEGORY_LABELS",

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Final
 
+from .labels import PRODUCT, SEVERITY_LABELS
 from .markdown import _md_finding, _more_line
-from .view import PRODUCT, SEVERITY_LABELS, _finding_view
+from .view import _finding_view
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

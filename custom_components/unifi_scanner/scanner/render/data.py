@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from custom_components.unifi_scanner.scanner.sanitize import clean, neutralize_templates
 
-from .title import render_title
-from .view import (
+from .labels import (
     LEN_ISSUE,
     LEN_NAME,
     LEN_STEP,
@@ -25,6 +24,7 @@ from .view import (
     MAX_UNKNOWN,
     VERSION,
 )
+from .title import render_title
 
 if TYPE_CHECKING:
     from custom_components.unifi_scanner.scanner.models import (

@@ -15,6 +15,7 @@ import jinja2
 
 from custom_components.unifi_scanner.scanner.models import Severity
 
+from .labels import PRODUCT, SEVERITY_LABELS
 from .phrases import (
     ACKNOWLEDGED,
     DETECTION_ONLY_NOTE,
@@ -28,7 +29,7 @@ from .phrases import (
     threat_phrase,
 )
 from .title import render_title
-from .view import PRODUCT, SEVERITY_LABELS, build_view
+from .view import build_view
 
 if TYPE_CHECKING:
     from custom_components.unifi_scanner.scanner.report import Report

@@ -13,6 +13,7 @@ from custom_components.unifi_scanner.scanner.models import Severity
 from custom_components.unifi_scanner.scanner.sanitize import escape_markdown
 from custom_components.unifi_scanner.scanner.wording import plural
 
+from .labels import PRODUCT, SEVERITY_LABELS
 from .phrases import (
     ACKNOWLEDGED,
     DETECTION_ONLY_NOTE,
@@ -26,7 +27,7 @@ from .phrases import (
     nothing_new_sentence,
     threat_phrase,
 )
-from .view import PRODUCT, SEVERITY_LABELS, build_view
+from .view import build_view
 
 if TYPE_CHECKING:
     from custom_components.unifi_scanner.scanner.report import Report

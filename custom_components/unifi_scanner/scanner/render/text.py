@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from custom_components.unifi_scanner.scanner.models import Severity
 from custom_components.unifi_scanner.scanner.wording import plural
 
+from .labels import PRODUCT, SEVERITY_LABELS
 from .phrases import (
     ACKNOWLEDGED,
     DETECTION_ONLY_NOTE,
@@ -22,7 +23,7 @@ from .phrases import (
     nothing_new_sentence,
     threat_phrase,
 )
-from .view import PRODUCT, SEVERITY_LABELS, build_view
+from .view import build_view
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

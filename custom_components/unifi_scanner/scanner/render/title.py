@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from custom_components.unifi_scanner.scanner.wording import plural
 
-from .view import PRODUCT, SEVERITY_LABELS, format_time
+from .labels import PRODUCT, SEVERITY_LABELS, format_time
 
 if TYPE_CHECKING:
     from custom_components.unifi_scanner.scanner.report import Report

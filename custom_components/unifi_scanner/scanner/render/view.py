@@ -6,19 +6,35 @@ template delimiters, so each format only has to add its own escaping on top.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from custom_components.unifi_scanner.scanner import threat_sources
-from custom_components.unifi_scanner.scanner.models import Category, Severity, Source
-from custom_components.unifi_scanner.scanner.sanitize import (
-    clean,
-    defang_urls,
-    neutralize_templates,
-)
+from custom_components.unifi_scanner.scanner.models import Category, Severity
 from custom_components.unifi_scanner.scanner.wording import plural
+
+from .labels import (
+    ANNOUNCED_AT,
+    CATEGORY_LABELS,
+    DEVICE_STATUS_LABELS,
+    LEN_ISSUE,
+    LEN_NAME,
+    LEN_STEP,
+    LEN_TEXT,
+    LEN_TITLE,
+    MAX_DEVICES,
+    MAX_GROUPS,
+    MAX_ISSUES,
+    MAX_MUTED,
+    MAX_SOURCES,
+    MAX_STEPS,
+    MAX_UNKNOWN,
+    SEVERITY_LABELS,
+    SOURCE_LABELS,
+    VERSION,
+    format_time,
+    plain,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -34,78 +50,6 @@ if TYPE_CHECKING:
     )
     from custom_components.unifi_scanner.scanner.quiet import Mute, MutedFinding
     from custom_components.unifi_scanner.scanner.report import Report
-
-PRODUCT: Final = "UniFi Scanner"
-_FALLBACK_VERSION: Final = "0.0.0"
-_MANIFEST: Final = Path(__file__).parents[2] / "manifest.json"
-
-# Length caps per kind of gateway string (characters, before Markdown escaping).
-LEN_NAME: Final = 120
-LEN_TITLE: Final = 200
-LEN_TEXT: Final = 1000
-LEN_STEP: Final = 500
-LEN_ISSUE: Final = 300
-MAX_STEPS: Final = 10
-MAX_GROUPS: Final = 10
-MAX_SOURCES: Final = 10
-MAX_DEVICES: Final = 50
-MAX_ISSUES: Final = 5
-MAX_UNKNOWN: Final = 25
-MAX_MUTED: Final = 25
-
-SEVERITY_LABELS: Final[dict[Severity, str]] = {
-    Severity.SEVERE: "Severe",
-    Severity.MEDIUM: "Medium",
-    Severity.LOW: "Low",
-}
-CATEGORY_LABELS: Final[dict[Category, str]] = {
-    Category.SECURITY: "Security",
-    Category.CONNECTIVITY: "Connectivity",
-    Category.WIRELESS: "Wireless",
-    Category.FIRMWARE_SYSTEM: "Firmware and system",
-    Category.POWER_POE: "Power and PoE",
-    Category.PERFORMANCE: "Performance",
-    Category.HEALTH: "Device health",
-}
-ANNOUNCED_AT: Final = "announced at {time}"
-"""Marks a finding the live path announced before its report was made."""
-SOURCE_LABELS: Final[dict[Source, str]] = {
-    Source.SYSTEM_LOG: "system log",
-    Source.EVENT: "event log",
-    Source.ALARM: "alarms",
-    Source.IPS: "IPS log",
-    Source.LIVE: "event stream",
-    Source.LIVE_ALERT: "event stream alerts",
-}
-_DEVICE_STATUS_LABELS: Final = {
-    "healthy": "healthy",
-    "warning": "warning",
-    "critical": "critical",
-    "offline": "offline",
-}
-
-
-def _read_version() -> str:
-    """Read the integration version from ``manifest.json`` once, at import (outside the loop)."""
-    try:
-        manifest = json.loads(_MANIFEST.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return _FALLBACK_VERSION
-    version = manifest.get("version") if isinstance(manifest, dict) else None
-    return clean(version, max_len=40) if isinstance(version, str) and version else _FALLBACK_VERSION
-
-
-VERSION: Final = _read_version()
-
-
-def plain(value: object, max_len: int) -> str:
-    """Gateway string → one inert, bounded line: no URL to click, no template to expand."""
-    return neutralize_templates(defang_urls(clean(value, max_len=max_len)))
-
-
-def format_time(value: datetime, tz: tzinfo) -> str:
-    """Minute-precision local time with its zone name, the same in every format."""
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -331,7 +275,7 @@ def _device_view(device: DeviceHealth) -> DeviceView:
     return DeviceView(
         name=plain(device.name, LEN_NAME) or plain(device.mac, 64) or "Unnamed device",
         model=plain(device.model, 40),
-        status=_DEVICE_STATUS_LABELS.get(device.status, plain(device.status, 20)),
+        status=DEVICE_STATUS_LABELS.get(device.status, plain(device.status, 20)),
         issues=tuple(plain(issue, LEN_ISSUE) for issue in device.issues[:MAX_ISSUES]),
     )
 
@@ -371,7 +315,7 @@ def _view(report: Report, tz: tzinfo) -> View:
     unhealthy = [device for device in devices if device.status != "healthy"]
     status_counts: dict[str, int] = {}
     for device in devices:
-        label = _DEVICE_STATUS_LABELS.get(device.status, "other")
+        label = DEVICE_STATUS_LABELS.get(device.status, "other")
         status_counts[label] = status_counts.get(label, 0) + 1
     unknown = list(report.unknown_keys.items())
     return View(
