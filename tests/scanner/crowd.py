@@ -15,7 +15,8 @@ from custom_components.unifi_scanner.scanner.normalize import normalize_event
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from custom_components.unifi_scanner.scanner.models import Analysis, Finding, LogEntry
+    from custom_components.unifi_scanner.scanner.analysis import Analysis
+    from custom_components.unifi_scanner.scanner.models import Finding, LogEntry
 
 CATALOGUE = load_catalogue()
 BASE_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from custom_components.unifi_scanner.scanner.models import (
+from custom_components.unifi_scanner.scanner.analysis import (
     Analysis,
-    Category,
     DeviceHealth,
-    Finding,
-    HealthSubsystem,
     HealthSummary,
-    Severity,
     ThreatGroup,
     ThreatSource,
     ThreatSummary,
+)
+from custom_components.unifi_scanner.scanner.models import (
+    Category,
+    Finding,
+    HealthSubsystem,
+    Severity,
 )
 from custom_components.unifi_scanner.scanner.report import Report, build_report
 

@@ -19,7 +19,6 @@ from custom_components.unifi_scanner.scanner import guessing
 from custom_components.unifi_scanner.scanner.catalogue import EngineRule, load_catalogue
 from custom_components.unifi_scanner.scanner.engine import Thresholds, analyze
 from custom_components.unifi_scanner.scanner.models import (
-    Analysis,
     Device,
     Finding,
     LogEntry,
@@ -44,6 +43,7 @@ from tests.simulator import generate_events, generate_ips_events, generate_syste
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    from custom_components.unifi_scanner.scanner.analysis import Analysis
     from custom_components.unifi_scanner.scanner.catalogue import Rule
 
 CATALOGUE = load_catalogue()

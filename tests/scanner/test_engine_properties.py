@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,7 +13,6 @@ from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.scanner.engine import Thresholds, analyze
 from custom_components.unifi_scanner.scanner.models import (
     LATEST_MS,
-    Analysis,
     Device,
     HealthSubsystem,
     LogEntry,
@@ -30,6 +29,9 @@ from custom_components.unifi_scanner.scanner.normalize import (
     normalize_ips,
     normalize_system_log,
 )
+
+if TYPE_CHECKING:
+    from custom_components.unifi_scanner.scanner.analysis import Analysis
 
 CATALOGUE = load_catalogue()
 NOW = datetime(2025, 1, 2, tzinfo=UTC)

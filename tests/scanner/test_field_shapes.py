@@ -34,7 +34,8 @@ from tests.corpus import corpus_row
 from tests.simulator import GatewaySimulator, Mode
 
 if TYPE_CHECKING:
-    from custom_components.unifi_scanner.scanner.models import Analysis, FetchResult, ThreatGroup
+    from custom_components.unifi_scanner.scanner.analysis import Analysis, ThreatGroup
+    from custom_components.unifi_scanner.scanner.models import FetchResult
     from custom_components.unifi_scanner.scanner.report import Report
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.scanner.engine import Thresholds, analyze
 from custom_components.unifi_scanner.scanner.health import assess_health, number
-from custom_components.unifi_scanner.scanner.models import (
-    Analysis,
-    Device,
-    HealthSubsystem,
-    Severity,
-)
+from custom_components.unifi_scanner.scanner.models import Device, HealthSubsystem, Severity
 from custom_components.unifi_scanner.scanner.normalize import normalize_device, normalize_health
+
+if TYPE_CHECKING:
+    from custom_components.unifi_scanner.scanner.analysis import Analysis
 
 CATALOGUE = load_catalogue()
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)

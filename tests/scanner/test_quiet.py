@@ -8,13 +8,11 @@ from typing import Any
 
 import pytest
 
+from custom_components.unifi_scanner.scanner.analysis import Analysis, HealthSummary, ThreatSummary
 from custom_components.unifi_scanner.scanner.models import (
-    Analysis,
     Category,
     Finding,
-    HealthSummary,
     Severity,
-    ThreatSummary,
     make_finding_id,
 )
 from custom_components.unifi_scanner.scanner.quiet import (

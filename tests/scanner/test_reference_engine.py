@@ -47,7 +47,7 @@ from tests.simulator import generate_events, generate_ips_events, generate_syste
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from custom_components.unifi_scanner.scanner.models import Analysis
+    from custom_components.unifi_scanner.scanner.analysis import Analysis
 
 _ids = itertools.count(1)
 

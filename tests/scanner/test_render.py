@@ -13,14 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.unifi_scanner.scanner.analysis import DeviceHealth, ThreatGroup, ThreatSource
 from custom_components.unifi_scanner.scanner.models import (
     Category,
-    DeviceHealth,
     Finding,
     HealthSubsystem,
     Severity,
-    ThreatGroup,
-    ThreatSource,
 )
 from custom_components.unifi_scanner.scanner.render import (
     VERSION,

@@ -11,17 +11,19 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.unifi_scanner.scanner.models import (
+from custom_components.unifi_scanner.scanner.analysis import (
     Analysis,
-    Category,
     DeviceHealth,
-    Finding,
-    HealthSubsystem,
     HealthSummary,
-    Severity,
     ThreatGroup,
     ThreatSource,
     ThreatSummary,
+)
+from custom_components.unifi_scanner.scanner.models import (
+    Category,
+    Finding,
+    HealthSubsystem,
+    Severity,
 )
 from custom_components.unifi_scanner.scanner.render import (
     render_html,

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     import random
     from collections.abc import Callable, Iterable, Iterator, Sequence
 
-    from custom_components.unifi_scanner.scanner.models import Analysis
+    from custom_components.unifi_scanner.scanner.analysis import Analysis
 
 CATALOGUE = load_catalogue()
 NOW = datetime(2025, 1, 2, tzinfo=UTC)

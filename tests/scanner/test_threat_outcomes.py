@@ -20,7 +20,8 @@ from custom_components.unifi_scanner.scanner.report import build_report
 from custom_components.unifi_scanner.scanner.threat_catalogue import Outcome
 
 if TYPE_CHECKING:
-    from custom_components.unifi_scanner.scanner.models import Analysis, LogEntry
+    from custom_components.unifi_scanner.scanner.analysis import Analysis
+    from custom_components.unifi_scanner.scanner.models import LogEntry
 
 from .test_threat_shapes import blocked_attempt as v2_row
 

@@ -12,7 +12,8 @@ from custom_components.unifi_scanner.scanner.render import report_to_dict
 from custom_components.unifi_scanner.scanner.report import build_report
 
 if TYPE_CHECKING:
-    from custom_components.unifi_scanner.scanner.models import Analysis, LogEntry
+    from custom_components.unifi_scanner.scanner.analysis import Analysis
+    from custom_components.unifi_scanner.scanner.models import LogEntry
 
 CATALOGUE = load_catalogue()
 NOW = datetime(2025, 10, 9, 10, tzinfo=UTC)

@@ -6,7 +6,7 @@ import gc
 import itertools
 import tracemalloc
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given
@@ -15,13 +15,7 @@ from hypothesis import strategies as st
 from custom_components.unifi_scanner.scanner.addresses import by_ipaddress, is_internal
 from custom_components.unifi_scanner.scanner.catalogue import load_catalogue
 from custom_components.unifi_scanner.scanner.engine import analyze
-from custom_components.unifi_scanner.scanner.models import (
-    Analysis,
-    LogEntry,
-    Severity,
-    Source,
-    Threat,
-)
+from custom_components.unifi_scanner.scanner.models import LogEntry, Severity, Source, Threat
 from custom_components.unifi_scanner.scanner.normalize import normalize_ips, normalize_system_log
 from custom_components.unifi_scanner.scanner.threats import (
     ThreatTally,
@@ -29,6 +23,9 @@ from custom_components.unifi_scanner.scanner.threats import (
     summarize_threats,
     threat_severity,
 )
+
+if TYPE_CHECKING:
+    from custom_components.unifi_scanner.scanner.analysis import Analysis
 
 CATALOGUE = load_catalogue()
 BASE_S = 1_735_689_600  # 2025-01-01T00:00:00Z, IPS rows carry seconds

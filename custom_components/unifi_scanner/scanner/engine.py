@@ -24,10 +24,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .aggregations import AGGREGATORS
+from .analysis import Analysis, KeyVariant
 from .by_subject import OTHERS_COUNTED, BySubject
 from .dedupe import DEDUP_TOLERANCE_MS, Deduplicator
 from .health import Thresholds, assess_health
-from .models import Analysis, KeyVariant
 from .normalize import sort_newest_first
 from .subjects import actor_fn, threat_actor
 from .tally import ALL, collection_key

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .analysis import DeviceHealth, HealthSummary
 from .catalogue import EngineRule
-from .models import DeviceHealth, Finding, HealthSummary, Severity
+from .models import Finding, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence

@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
+    from .analysis import Analysis
     from .catalogue import RuleCatalogue
-    from .models import Analysis, Device, HealthSubsystem, LogEntry
+    from .models import Device, HealthSubsystem, LogEntry
     from .watermark import Checkpoint
 
 

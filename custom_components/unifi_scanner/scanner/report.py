@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from .models import Category, Finding, HealthSummary, Severity, ThreatSummary
+from .models import Category, Finding, Severity
 from .quiet import NOTHING_QUIET, split_muted
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from .models import Analysis, KeyVariant, SkippedRows, Source
+    from .analysis import Analysis, HealthSummary, KeyVariant, ThreatSummary
+    from .models import SkippedRows, Source
     from .quiet import Mute, MutedFinding, Quieting
 
 

@@ -13,8 +13,8 @@ from heapq import heappush, heapreplace, nsmallest
 from typing import TYPE_CHECKING
 
 from .addresses import is_internal
+from .analysis import ThreatSource
 from .by_subject import OTHERS_COUNTED
-from .models import ThreatSource
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

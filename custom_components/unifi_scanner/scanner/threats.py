@@ -15,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, NamedTuple
 
+from .analysis import ThreatGroup, ThreatSummary
 from .by_subject import OTHERS_COUNTED, SUBJECTS_PER_RULE
 from .catalogue import EngineRule
-from .models import Finding, Severity, ThreatGroup, ThreatSummary
+from .models import Finding, Severity
 from .tally import ALL, KEYS_TOLD, comes_before
 from .threat_catalogue import Outcome
 from .threat_sources import SourceCounts

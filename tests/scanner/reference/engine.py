@@ -16,8 +16,9 @@ from itertools import compress, islice
 from operator import attrgetter, le
 from typing import TYPE_CHECKING
 
+from custom_components.unifi_scanner.scanner.analysis import Analysis, KeyVariant
 from custom_components.unifi_scanner.scanner.health import Thresholds, assess_health
-from custom_components.unifi_scanner.scanner.models import Analysis, KeyVariant, Source
+from custom_components.unifi_scanner.scanner.models import Source
 
 from .aggregations import AGGREGATORS
 from .subjects import actor_fn, per_subject, threat_actor

@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from custom_components.unifi_scanner.scanner.addresses import is_internal
-from custom_components.unifi_scanner.scanner.catalogue import EngineRule
-from custom_components.unifi_scanner.scanner.models import (
-    Finding,
-    Severity,
+from custom_components.unifi_scanner.scanner.analysis import (
     ThreatGroup,
     ThreatSource,
     ThreatSummary,
 )
+from custom_components.unifi_scanner.scanner.catalogue import EngineRule
+from custom_components.unifi_scanner.scanner.models import Finding, Severity
 from custom_components.unifi_scanner.scanner.threat_catalogue import Outcome
 
 if TYPE_CHECKING:

@@ -27,11 +27,8 @@ from .labels import (
 from .title import render_title
 
 if TYPE_CHECKING:
-    from custom_components.unifi_scanner.scanner.models import (
-        Finding,
-        HealthSubsystem,
-        ThreatGroup,
-    )
+    from custom_components.unifi_scanner.scanner.analysis import ThreatGroup
+    from custom_components.unifi_scanner.scanner.models import Finding, HealthSubsystem
     from custom_components.unifi_scanner.scanner.report import Report
 
 

@@ -40,14 +40,13 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime, tzinfo
 
-    from custom_components.unifi_scanner.scanner.models import (
+    from custom_components.unifi_scanner.scanner.analysis import (
         DeviceHealth,
-        Finding,
-        HealthSubsystem,
         ThreatGroup,
         ThreatSource,
         ThreatSummary,
     )
+    from custom_components.unifi_scanner.scanner.models import Finding, HealthSubsystem
     from custom_components.unifi_scanner.scanner.quiet import Mute, MutedFinding
     from custom_components.unifi_scanner.scanner.report import Report
 
