@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from custom_components.unifi_scanner.scanner import engine
+from custom_components.unifi_scanner.scanner import by_subject, engine
 from custom_components.unifi_scanner.scanner.render import render_markdown, report_to_dict
 from custom_components.unifi_scanner.scanner.tally import KEYS_TOLD
 from tests.scanner.crowd import event, mac, of, peak_while_analysing, run
@@ -44,7 +44,7 @@ def test_past_the_counted_keys_the_count_is_a_lower_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(engine, "KEYS_KEPT", 50)
-    monkeypatch.setattr(engine, "OTHERS_COUNTED", 10)
+    monkeypatch.setattr(by_subject, "OTHERS_COUNTED", 10)
     analysis = run(invented(80))
     assert (len(analysis.unknown_keys), analysis.unknown_keys_more) == (50, 10)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from custom_components.unifi_scanner.scanner import threat_sources, threats
+from custom_components.unifi_scanner.scanner import by_subject, threat_sources
 from custom_components.unifi_scanner.scanner.render import (
     render_html,
     render_markdown,
@@ -80,7 +80,8 @@ def test_past_the_counted_addresses_the_counts_say_at_least(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(threat_sources, "SOURCES_WATCHED", 50)
-    monkeypatch.setattr(threat_sources, "OTHERS_COUNTED", 10)
+    monkeypatch.setattr(threat_sources, "OTHERS_COUNTED", 10)  # the groups' share
+    monkeypatch.setattr(by_subject, "OTHERS_COUNTED", 10)  # the addresses in all
     analysis = run(flood(80))
     summary = analysis.threats
     assert (summary.unranked_alerts, summary.unranked_sources) == (30, 10)
@@ -171,7 +172,7 @@ def test_the_other_signatures_keep_their_identity_and_their_worst_severity() -> 
 def test_past_the_counted_signatures_the_group_says_at_least(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(threats, "OTHERS_COUNTED", 10)
+    monkeypatch.setattr(by_subject, "OTHERS_COUNTED", 10)
     groups = run(signatures(SIGNATURES_KEPT + 30)).threats.groups
     (other,) = [group for group in groups if "other" in group.signature]
     assert (other.signature, other.count) == ("at least 10 other signatures", 30)

@@ -52,6 +52,36 @@ _OTHERS: Final = "{others|the # other|the # others}"
 _OTHERS_UNCOUNTED: Final = "at least {others} others"
 
 
+class Distinct:
+    """How many distinct values were seen: by hash, one by one up to ``OTHERS_COUNTED``.
+
+    Past that many, ``more`` tells that the count is a lower bound ("at least").
+    """
+
+    __slots__ = ("_hashes", "more")
+
+    def __init__(self) -> None:
+        """Start with none seen."""
+        self._hashes: set[int] = set()
+        self.more = False
+
+    def add(self, value: str) -> int:
+        """Count ``value`` unless it was seen, or the count is full; return its hash.
+
+        The hash is returned so that a caller keeping it too shares the one int object.
+        """
+        key = hash(value)
+        if len(self._hashes) < OTHERS_COUNTED:
+            self._hashes.add(key)
+        elif key not in self._hashes:
+            self.more = True
+        return key
+
+    def __len__(self) -> int:
+        """Return how many were counted."""
+        return len(self._hashes)
+
+
 class Others:
     """The entries of a rule's subjects beyond its own findings: one tally, subjects counted."""
 
@@ -60,13 +90,13 @@ class Others:
     def __init__(self, entry: LogEntry, subject: str) -> None:
         """Start with the first entry of the first subject past the kept ones."""
         self.tally = Tally(entry)
-        self.seen = {hash(subject)}
+        self.seen = Distinct()
+        self.seen.add(subject)
 
     def add(self, entry: LogEntry, subject: str) -> None:
         """Count one more entry, and its subject while they are still counted."""
         self.tally.add(entry)
-        if len(self.seen) < OTHERS_COUNTED:
-            self.seen.add(hash(subject))
+        self.seen.add(subject)
 
 
 class BySubject:

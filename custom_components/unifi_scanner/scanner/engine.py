@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from .aggregations import AGGREGATORS
 from .analysis import Analysis, KeyVariant
-from .by_subject import OTHERS_COUNTED, BySubject
+from .by_subject import BySubject, Distinct
 from .dedupe import DEDUP_TOLERANCE_MS, Deduplicator
 from .health import Thresholds, assess_health
 from .normalize import sort_newest_first
@@ -85,7 +85,7 @@ class Analyzer:
         self._threats = ThreatTally()
         self._threat_dedupe = Deduplicator()
         self._unknown: dict[str, int] = {}
-        self._unknown_more: set[int] = set()  # hashes of unknown keys past KEYS_KEPT
+        self._unknown_more = Distinct()  # unknown keys past KEYS_KEPT
         self._variants: dict[tuple[str, str], int] = {}
         self._variant_first: dict[tuple[str, str], LogEntry] = {}
         self._via: dict[str, str] = {}
@@ -143,8 +143,8 @@ class Analyzer:
         unknown = self._unknown
         if key in unknown or len(unknown) < KEYS_KEPT:
             unknown[key] = unknown.get(key, 0) + 1
-        elif len(self._unknown_more) < OTHERS_COUNTED:
-            self._unknown_more.add(hash(key))
+        else:
+            self._unknown_more.add(key)
 
     def _resolve(self, entry: LogEntry) -> _Route | None:
         """Find the rule of an entry whose key is not settled yet, and remember the answer."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .addresses import is_internal
 from .analysis import ThreatSource
-from .by_subject import OTHERS_COUNTED
+from .by_subject import OTHERS_COUNTED, Distinct
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -54,7 +54,6 @@ class SourceCounts:
         "_more",
         "other_alerts",
         "others",
-        "others_more",
     )
 
     def __init__(self) -> None:
@@ -66,17 +65,15 @@ class SourceCounts:
         self._more: set[int] = set()  # groups with addresses that did not fit into _hashes
         self.other_alerts = 0
         """Alerts from addresses past the watched ones."""
-        self.others: set[int] = set()
-        """Hashes of those addresses, at most ``OTHERS_COUNTED``."""
-        self.others_more = False
-        """Whether some of them did not fit: ``others`` then counts at least that many."""
+        self.others = Distinct()
+        """How many such addresses there were."""
 
     def add(self, source: str, group: int) -> None:
         """Count one alert of group number ``group`` from ``source``."""
         seen = self._alerts.get(source)
         if seen is None:
             if len(self._alerts) >= SOURCES_WATCHED:
-                self._add_other(hash(source), group)
+                self._add_other(source, group)
                 return
             seen = 0
         self._alerts[source] = seen + 1
@@ -89,14 +86,9 @@ class SourceCounts:
         else:
             groups[group] = groups.get(group, 0) + 1
 
-    def _add_other(self, source: int, group: int) -> None:
+    def _add_other(self, address: str, group: int) -> None:
         self.other_alerts += 1
-        others = self.others
-        if source not in others:
-            if len(others) < OTHERS_COUNTED:
-                others.add(source)
-            else:
-                self.others_more = True
+        source = self.others.add(address)
         hashes = self._hashes.setdefault(group, set())
         if source in hashes:
             return

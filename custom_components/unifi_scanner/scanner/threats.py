@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from .analysis import ThreatGroup, ThreatSummary
-from .by_subject import OTHERS_COUNTED, SUBJECTS_PER_RULE
+from .by_subject import SUBJECTS_PER_RULE, Distinct
 from .catalogue import EngineRule
 from .models import Finding, Severity
 from .tally import ALL, KEYS_TOLD, comes_before
@@ -71,17 +71,15 @@ class _Group:
     blocked: int = 0
     cybersecure: bool = False
     keys: set[str] = field(default_factory=set)
-    others: set[int] | None = None
-    """For the group of other signatures: their hashes, at most ``OTHERS_COUNTED``."""
-    others_more: bool = False
-    """Whether some of those signatures did not fit: ``others`` counts at least that many."""
+    others: Distinct | None = None
+    """For the group of other signatures: how many signatures it holds."""
 
     def name(self) -> str:
         """Say what the report calls the group: its signature, or how many others it holds."""
         if self.others is None:
             return self.signature
         count = len(self.others)
-        if self.others_more:
+        if self.others.more:
             return f"at least {count} other signatures"
         return f"{count} other signature{'' if count == 1 else 's'}"
 
@@ -179,13 +177,9 @@ class ThreatTally:
         other = self._other
         if other is None:
             other = self._other = self._open(OTHER_SIGNATURES, entry, rank, outcome)
-        others = other.others
-        if others is None:
-            others = other.others = set()
-        if len(others) < OTHERS_COUNTED:
-            others.add(hash(signature))
-        elif hash(signature) not in others:
-            other.others_more = True
+        if other.others is None:
+            other.others = Distinct()
+        other.others.add(signature)
         return other
 
     def _open(self, signature: str, entry: LogEntry, rank: int, outcome: Outcome) -> _Group:
@@ -217,7 +211,7 @@ class ThreatTally:
             top_sources=self._sources.top(lambda index: described[index].label),
             unranked_alerts=self._sources.other_alerts,
             unranked_sources=len(self._sources.others),
-            unranked_at_least=self._sources.others_more,
+            unranked_at_least=self._sources.others.more,
         )
         findings = [
             (item.group.last.time_ms, _finding(item, catalogue))
