@@ -79,6 +79,22 @@ def test_accounts_past_the_newest_are_one_finding_about_other_accounts() -> None
     assert of(run(attempts), GUESSING) == []
 
 
+def test_an_account_called_other_accounts_is_not_the_finding_about_the_others() -> None:
+    """The newest account calls itself "Other Accounts": its finding and id stay its own."""
+    total = SUBJECTS_PER_RULE + 3
+    attempts = [
+        event(
+            FAILED, number * 1000, admin="Other Accounts" if number == total - 1 else f"u{number}"
+        )
+        for number in range(total)
+    ]
+    findings = [f for f in of(run(attempts), PLAIN) if f.subject == "other accounts"]
+    own, others = sorted(findings, key=lambda finding: finding.others)
+    assert (own.count, others.count) == (1, 3)
+    assert others.title.endswith("(and 2 more accounts)")
+    assert own.finding_id != others.finding_id
+
+
 def _round_robin(accounts: int, addresses: int, *, gap_ms: int) -> list[LogEntry]:
     """Each address tries each account once, account after account, ``gap_ms`` apart."""
     return [

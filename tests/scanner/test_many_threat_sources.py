@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from custom_components.unifi_scanner.scanner import by_subject, threat_sources
+from custom_components.unifi_scanner.scanner.quiet import Mute, split_muted
 from custom_components.unifi_scanner.scanner.render import (
     render_html,
     render_markdown,
@@ -18,7 +19,7 @@ from custom_components.unifi_scanner.scanner.render import (
 )
 from custom_components.unifi_scanner.scanner.threat_sources import GROUP_SOURCE_LIMIT
 from custom_components.unifi_scanner.scanner.threats import SIGNATURES_KEPT
-from tests.scanner.crowd import peak_while_analysing
+from tests.scanner.crowd import NOW, peak_while_analysing
 from tests.scanner.report_samples import report
 from tests.scanner.test_render import visible_text
 from tests.scanner.test_threats import BASE_S, ips_row, run
@@ -167,6 +168,31 @@ def test_the_other_signatures_keep_their_identity_and_their_worst_severity() -> 
         "High-severity threat: 90 other signatures",
     )
     assert after.finding_id == before.finding_id  # so a mute holds whatever the count
+
+
+def test_a_signature_called_other_signatures_is_not_the_group_of_others() -> None:
+    """A gateway's own "Other Signatures" keeps a finding and a mute apart from the others'."""
+    count = SIGNATURES_KEPT + 6
+    alerts = [  # both ends: whichever is read first, it has a group of its own
+        ips_row(
+            timestamp=BASE_S + number,
+            src_ip=source(number % 3),
+            inner_alert_signature=(
+                "Other Signatures" if number in {0, count - 1} else f"ET INVENTED {number}"
+            ),
+        )
+        for number in range(count)
+    ]
+    findings = [f for f in run(alerts).findings if f.subject == "other signatures"]
+    own, others = sorted(findings, key=lambda finding: finding.others)
+    assert (own.title, others.title) == (
+        "Threat detected: Other Signatures",
+        "Threat detected: 5 other signatures",
+    )
+    assert own.finding_id != others.finding_id
+    mute = Mute(rule_id=own.rule_id, finding_id=own.finding_id, created=NOW)
+    shown, muted, _ended = split_muted(findings, (mute,), now=NOW)
+    assert ([item.finding for item in muted], list(shown)) == ([own], [others])
 
 
 def test_past_the_counted_signatures_the_group_says_at_least(

@@ -179,4 +179,5 @@ def as_others(last: Ranked, subjects: int, *, kind: str) -> Ranked:
         subject_name=f"other {many}",
         subject_mac=None,
         subject_ip=None,
+        others=True,
     )

@@ -294,6 +294,8 @@ class Finding:
     first_seen: datetime
     last_seen: datetime
     keys: tuple[str, ...] = ()
+    others: bool = False
+    """About a rule's subjects past its own findings, together ("other addresses")."""
     finding_id: str = field(init=False, repr=False, compare=False)
     """The same id for the same condition in every report (rule and subject).
 
@@ -303,7 +305,8 @@ class Finding:
 
     def __post_init__(self) -> None:
         """Name the finding (frozen, so through ``object``)."""
-        object.__setattr__(self, "finding_id", make_finding_id(self.rule_id, self.subject))
+        finding_id = make_finding_id(self.rule_id, self.subject, others=self.others)
+        object.__setattr__(self, "finding_id", finding_id)
 
     @property
     def ongoing(self) -> bool:
@@ -319,7 +322,13 @@ class Finding:
         return (self.subject_mac or self.subject_ip or self.subject_name or "").strip().lower()
 
 
-def make_finding_id(rule_id: str, subject: str) -> str:
-    """Name a finding stably: its rule, a dot, and ten hex digits of its subject."""
-    digest = hashlib.sha256(f"{rule_id}|{subject}".encode(errors="surrogatepass")).hexdigest()
+def make_finding_id(rule_id: str, subject: str, *, others: bool = False) -> str:
+    """Name a finding stably: its rule, a dot, and ten hex digits of its subject.
+
+    A finding about others hashes its subject behind a ``#`` where a subject's own follows a
+    ``|`` (rule ids have neither), so an account that calls itself "other accounts" can never
+    share the id of the finding about the other accounts.
+    """
+    text = f"{rule_id}{'#' if others else '|'}{subject}"
+    digest = hashlib.sha256(text.encode(errors="surrogatepass")).hexdigest()
     return f"{rule_id}.{digest[:10]}"

@@ -288,4 +288,4 @@ def _finding(item: _Described, catalogue: RuleCatalogue) -> Finding:
     if group.others is None:
         return finding
     together = _TOGETHER.format(kept=SIGNATURES_KEPT)
-    return replace(finding, explanation=f"{finding.explanation} {together}")
+    return replace(finding, explanation=f"{finding.explanation} {together}", others=True)
