@@ -212,10 +212,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (
-        f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs ({cpu})"
-    )
+    from tests.interpreter import described  # noqa: PLC0415 - the checkout's, like the generators
+
+    system = f"{platform.system()} {platform.machine()}"
+    return f"{described()}, on {system}, {os.cpu_count()} CPUs ({cpu})"
 
 
 def table(total: int, payloads: Payloads, rows: list[Row], entries: int, findings: int) -> str:

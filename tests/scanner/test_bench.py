@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import importlib.util
+import platform
 import re
 import sys
+import sysconfig
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import pytest
 
 from custom_components.unifi_scanner.scanner import client
 from custom_components.unifi_scanner.scanner.models import Source
+from tests.interpreter import described
 from tests.scripts import run_script
-
-if TYPE_CHECKING:
-    import pytest
 
 ROOT = Path(__file__).parents[2]
 
@@ -22,7 +23,11 @@ def test_bench_prints_the_stage_table() -> None:
     result = run_script("bench", "--sizes", "200", "--repeat", "1", timeout=120)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert out.startswith("UniFi Scanner pipeline benchmark: Python 3.")
+    assert re.match(
+        r"UniFi Scanner pipeline benchmark: Python 3\.\d+\.\d+ built with(out PGO or LTO| PGO\+LTO"
+        r"| PGO| LTO), on Linux ",
+        out,
+    )
     assert "N = 200 events" in out
     for stage in (
         "orjson parse (floor)",
@@ -44,6 +49,23 @@ def test_bench_prints_the_stage_table() -> None:
         r"the three reports: [\d,]+ KiB",
         last,
     )
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        ("'--enable-optimizations' '--with-lto' '--enable-shared'", "built with PGO+LTO"),
+        ("'--enable-optimizations'", "built with PGO"),
+        ("'--prefix=/root/.pyenv/versions/3.13.0' '--enable-shared'", "built without PGO or LTO"),
+        (None, "built without PGO or LTO"),
+    ],
+)
+def test_the_benchmarks_say_how_their_python_was_built(
+    monkeypatch: pytest.MonkeyPatch, flags: str | None, said: str
+) -> None:
+    """PGO and LTO change the pipeline's speed, so a figure without them would mislead."""
+    monkeypatch.setattr(sysconfig, "get_config_var", {"CONFIG_ARGS": flags}.get)
+    assert described() == f"Python {platform.python_version()} {said}"
 
 
 def test_bench_rejects_bad_sizes() -> None:

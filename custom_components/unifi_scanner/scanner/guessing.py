@@ -170,12 +170,12 @@ class _RuleAttempts:
         tallies.sort(key=newest_first)
         own, rest = tallies[:SUBJECTS_PER_RULE], tallies[SUBJECTS_PER_RULE:]
         ranked = [finding(rule, tally) for tally in own if tally.last.time_ms >= since_ms]
-        others = self.others
-        if others is not None:
-            rest.append(others.tally)
+        subjects = len(rest)  # accounts past the newest, then those never judged on their own
+        if self.others is not None:
+            rest.append(self.others.tally)
+            subjects += len(self.others.seen)
         together = merged(rest)
         if together is not None and together.last.time_ms >= since_ms:
-            subjects = len(rest) - (others is not None) + (len(others.seen) if others else 0)
             ranked.append(as_others(finding(rule, together), subjects, kind=rule.subject))
         return ranked
 

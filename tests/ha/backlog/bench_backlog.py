@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import platform
 import statistics
 import time
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.unifi_scanner.const import DOMAIN
+from tests.interpreter import described
 
 from .gateway import DAY_BACKLOG, Gateway, memory, reset_peak_memory, seed_reported_up_to_now
 
@@ -152,7 +152,7 @@ async def test_bench_backlog(
     ]
     print(  # noqa: T201 - the report is the point
         f"\nUniFi Scanner backlog through Home Assistant {HA_VERSION} "
-        f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"({described()}, {os.cpu_count()} CPUs, "
         f"affinity {len(os.sched_getaffinity(0))}): {BACKLOG:,} events, "
         f"{RUNS} run{'s' if RUNS != 1 else ''}\n"
         f"| {'figure':<26} | {'measured':>13} | {'target':>13} | result |\n"

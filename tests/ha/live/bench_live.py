@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import platform
 import statistics
 import time
 from typing import TYPE_CHECKING, Any
@@ -35,6 +34,7 @@ from custom_components.unifi_scanner.const import EVENT_FINDING
 from custom_components.unifi_scanner.live import STREAM_BACKOFF_FIRST
 from tests.ha.backlog.bench_backlog import Target, _longest_block
 from tests.ha.backlog.gateway import seed_reported_up_to_now
+from tests.interpreter import described
 
 from .console import SAFETY, Console, switch
 
@@ -143,7 +143,7 @@ async def test_bench_live(
     ]
     print(  # noqa: T201 - the report is the point
         f"\nUniFi Scanner live alerts through Home Assistant {HA_VERSION} "
-        f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"({described()}, {os.cpu_count()} CPUs, "
         f"affinity {len(os.sched_getaffinity(0))}): {PUSHES} pushes, "
         f"{RESTARTS} restart{'s' if RESTARTS != 1 else ''}\n"
         f"| {'figure':<26} | {'measured':>13} | {'target':>13} | result |\n"
