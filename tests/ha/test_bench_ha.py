@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 
+import pytest
+
+from tests.ha.backlog.gateway import child_process
 from tests.scripts import run_script
+
+_SAY_CPUS = (
+    "import json, os, sys; print(json.dumps({'cpus': sorted(os.sched_getaffinity(0))})); "
+    "sys.stdin.read()"
+)
 
 
 def test_bench_ha_prints_each_figure_next_to_its_target() -> None:
@@ -59,3 +68,18 @@ def test_bench_live_rejects_bad_arguments() -> None:
     result = run_script("bench", "--live", "--pushes", "0", timeout=60)
     assert result.returncode == 2
     assert "--pushes" in result.stderr
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs a CPU to pin to and one to spare")
+def test_a_gateway_runs_on_the_cpus_home_assistant_is_not_pinned_to() -> None:
+    """As with ``--one-core``: the gateway stands for hardware of its own, not for a share of it."""
+    everyone = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {0})
+        with child_process(["-c", _SAY_CPUS], niceness=0) as (_process, said):
+            apart = said["cpus"]
+    finally:
+        os.sched_setaffinity(0, everyone)
+    assert apart == sorted(set(range(os.cpu_count() or 1)) - {0})
+    with child_process(["-c", _SAY_CPUS], niceness=0) as (_process, said):
+        assert said["cpus"] == sorted(everyone)  # not pinned: shared, as in the tests

@@ -87,15 +87,24 @@ def child_process(
 ) -> Iterator[tuple[subprocess.Popen[str], dict[str, Any]]]:
     """Run this interpreter with ``args`` at ``niceness``; yield it and the JSON line it says first.
 
-    Closing its standard input asks it to end; one that does not within 10 s is killed.
+    When this process is pinned to some of the CPUs (``scripts/bench --ha --one-core``), the
+    child runs on the others: it stands for a gateway, which has hardware of its own. Closing
+    its standard input asks it to end; one that does not within 10 s is killed.
     """
+    apart = set(range(os.cpu_count() or 1)) - os.sched_getaffinity(0)
+
+    def prepare() -> None:
+        os.nice(niceness)
+        if apart:
+            os.sched_setaffinity(0, apart)
+
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
         [sys.executable, *args],
         cwd=Path(__file__).parents[3],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-        preexec_fn=lambda: os.nice(niceness),  # noqa: PLW1509 - no threads in the child yet
+        preexec_fn=prepare,  # noqa: PLW1509 - no threads in the child yet
     )
     try:
         assert process.stdout is not None
@@ -114,9 +123,10 @@ def child_process(
 def gateway_process(backlog: int, *, niceness: int = 0) -> Iterator[Gateway]:
     """Start the gateway process (the backlog ends 10 minutes ago) and stop it at the end.
 
-    A real gateway is another machine. Here it shares the cores with Home Assistant: a
-    benchmark gives it ``niceness`` 19 so that it yields the CPU whenever Home Assistant's
-    threads want it; a test leaves it at 0, so that a busy machine slows it no more than the rest.
+    A real gateway is another machine. Here it shares the cores with Home Assistant, unless
+    Home Assistant is pinned to fewer (see ``child_process``): a benchmark gives it
+    ``niceness`` 19 so that it yields the CPU whenever Home Assistant's threads want it; a test
+    leaves it at 0, so that a busy machine slows it no more than the rest.
     """
     defaults = GatewaySimulator()
     end = int((time.time() - 600) * 1000)
