@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .scanner.models import subject_key
 from .scanner.sanitize import clean, neutralize_templates
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def finding_data(finding: Finding) -> dict[str, Any]:
 def state_key(finding: Finding) -> str:
     """Identify a device-state finding across scans (rule and subject)."""
     subject = finding.subject_mac or finding.subject_name or finding.subject_ip or ""
-    return f"{finding.rule_id}|{subject}"
+    return subject_key(finding.rule_id, subject, others=finding.others)
 
 
 def fresh_findings(report: Report, reported_state: frozenset[str]) -> tuple[Finding, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from custom_components.unifi_scanner.findings import state_key
 from custom_components.unifi_scanner.scanner import guessing
 from custom_components.unifi_scanner.scanner.by_subject import SUBJECTS_PER_RULE
 from custom_components.unifi_scanner.scanner.guessing import ACCOUNTS_WATCHED
@@ -80,11 +81,11 @@ def test_accounts_past_the_newest_are_one_finding_about_other_accounts() -> None
 
 
 def test_an_account_called_other_accounts_is_not_the_finding_about_the_others() -> None:
-    """The newest account calls itself "Other Accounts": its finding and id stay its own."""
+    """The newest account calls itself "other accounts": its finding and keys stay its own."""
     total = SUBJECTS_PER_RULE + 3
     attempts = [
         event(
-            FAILED, number * 1000, admin="Other Accounts" if number == total - 1 else f"u{number}"
+            FAILED, number * 1000, admin="other accounts" if number == total - 1 else f"u{number}"
         )
         for number in range(total)
     ]
@@ -93,6 +94,7 @@ def test_an_account_called_other_accounts_is_not_the_finding_about_the_others() 
     assert (own.count, others.count) == (1, 3)
     assert others.title.endswith("(and 2 more accounts)")
     assert own.finding_id != others.finding_id
+    assert state_key(own) != state_key(others)  # what their events are announced once by
 
 
 def _round_robin(accounts: int, addresses: int, *, gap_ms: int) -> list[LogEntry]:

@@ -25,7 +25,7 @@ from tests.scanner.test_render import visible_text
 from tests.scanner.test_threats import BASE_S, ips_row, run
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     import pytest
 
@@ -124,13 +124,18 @@ def test_memory_stays_flat_however_many_addresses_send_alerts() -> None:
     assert larger < smaller + 256 * 1024
 
 
-def signatures(count: int, *, severe: int | None = None) -> list[LogEntry]:
-    """One alert per new signature, a second apart; alert number ``severe`` is high-severity."""
+def signatures(
+    count: int, *, severe: int | None = None, called: Mapping[int, str] | None = None
+) -> list[LogEntry]:
+    """One alert per new signature, a second apart; alert number ``severe`` is high-severity.
+
+    ``called`` names the signatures of some alerts instead (by alert number).
+    """
     return [
         ips_row(
             timestamp=BASE_S + number,
             src_ip=source(number % 3),
-            inner_alert_signature=f"ET INVENTED {number}",
+            inner_alert_signature=(called or {}).get(number, f"ET INVENTED {number}"),
             inner_alert_signature_id=9_000_000 + number,
             inner_alert_severity=1 if number == severe else 2,
         )
@@ -173,16 +178,8 @@ def test_the_other_signatures_keep_their_identity_and_their_worst_severity() -> 
 def test_a_signature_called_other_signatures_is_not_the_group_of_others() -> None:
     """A gateway's own "Other Signatures" keeps a finding and a mute apart from the others'."""
     count = SIGNATURES_KEPT + 6
-    alerts = [  # both ends: whichever is read first, it has a group of its own
-        ips_row(
-            timestamp=BASE_S + number,
-            src_ip=source(number % 3),
-            inner_alert_signature=(
-                "Other Signatures" if number in {0, count - 1} else f"ET INVENTED {number}"
-            ),
-        )
-        for number in range(count)
-    ]
+    # At both ends: whichever is read first, it has a group of its own.
+    alerts = signatures(count, called={0: "Other Signatures", count - 1: "Other Signatures"})
     findings = [f for f in run(alerts).findings if f.subject == "other signatures"]
     own, others = sorted(findings, key=lambda finding: finding.others)
     assert (own.title, others.title) == (

@@ -322,13 +322,18 @@ class Finding:
         return (self.subject_mac or self.subject_ip or self.subject_name or "").strip().lower()
 
 
-def make_finding_id(rule_id: str, subject: str, *, others: bool = False) -> str:
-    """Name a finding stably: its rule, a dot, and ten hex digits of its subject.
+def subject_key(rule_id: str, subject: str, *, others: bool = False) -> str:
+    """Join a rule and a subject into the text a finding is known by.
 
-    A finding about others hashes its subject behind a ``#`` where a subject's own follows a
-    ``|`` (rule ids have neither), so an account that calls itself "other accounts" can never
-    share the id of the finding about the other accounts.
+    The finding about others puts a ``#`` before its subject where a subject's own has a ``|``
+    (rule ids have neither), so an account that calls itself "other accounts" can never be
+    taken for the finding about the other accounts.
     """
-    text = f"{rule_id}{'#' if others else '|'}{subject}"
+    return f"{rule_id}{'#' if others else '|'}{subject}"
+
+
+def make_finding_id(rule_id: str, subject: str, *, others: bool = False) -> str:
+    """Name a finding stably: its rule, a dot, and ten hex digits of its ``subject_key``."""
+    text = subject_key(rule_id, subject, others=others)
     digest = hashlib.sha256(text.encode(errors="surrogatepass")).hexdigest()
     return f"{rule_id}.{digest[:10]}"
